@@ -1,0 +1,69 @@
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { toErrorResponse } from './common/errors/error-mapping';
+import { createValidationPipe } from './common/validation/validation';
+import type { AppConfig } from './config/app-config';
+
+export const API_PREFIX = 'api/v1';
+
+/** Routes served outside the /api/v1 prefix. */
+const OPERATIONS_ROUTES = [
+  { path: 'health/live', method: RequestMethod.GET },
+  { path: 'health/ready', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
+  { path: 'dashboard', method: RequestMethod.ALL },
+  { path: 'dashboard/{*path}', method: RequestMethod.ALL },
+  { path: 'admin/{*path}', method: RequestMethod.ALL },
+];
+
+/**
+ * Builds the HTTP application exactly as production runs it; end-to-end tests call this
+ * too, so what they exercise is what ships.
+ */
+export async function createApp(config: AppConfig, options: { bufferLogs?: boolean } = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: options.bufferLogs ?? true,
+  });
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, { exclude: OPERATIONS_ROUTES });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+
+  // Errors raised by Fastify itself before a route runs (broken JSON, body too large,
+  // wrong content type) get the same shape as every other error.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.setErrorHandler((error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    const answer = toErrorResponse(error);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
+  });
+
+  setUpOpenApi(app);
+  await app.init();
+  return app;
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Juhui API')
+      .setDescription(
+        'Government consumer-voucher campaigns: bureau set-up, flash claims, checkout redemption, settlement and statistics. ' +
+          'Money is integer fen; times are ISO 8601 with offset; errors are {statusCode, code, message}.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A JWT (resident, merchant, bureau) or a merchant API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

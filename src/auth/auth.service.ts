@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { forbidden, unauthenticated } from '../common/errors/domain-error';
+import { MerchantsService } from '../merchants/merchants.service';
+import { looksLikeApiKey } from './api-keys';
+import { BureauUser } from './bureau-user.entity';
+import { InvalidTokenError, signToken, verifyToken } from './jwt';
+import { generatePassword, hashPassword, verifyPassword } from './passwords';
+import type { BureauPrincipal, Principal } from './principal';
+import { readSessionCookie } from './session-cookie';
+
+// Compared against when the username is unknown, so a miss costs as much as a hit.
+const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(BureauUser) private readonly users: Repository<BureauUser>,
+    private readonly merchants: MerchantsService,
+  ) {}
+
+  /** Resolves a bearer credential (a JWT or a merchant API key) to the caller. */
+  async authenticate(credential: string): Promise<Principal> {
+    if (looksLikeApiKey(credential)) {
+      const merchantId = await this.merchants.findIdByApiKey(credential);
+      if (!merchantId) throw unauthenticated('Unknown API key');
+      return { role: 'merchant', merchantId, via: 'api-key' };
+    }
+    try {
+      return verifyToken(credential, this.config.authJwtSecret);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthenticated(`Invalid token: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /**
+   * For the operations pages outside the JSON API (dashboard, queue board): a bureau caller
+   * identified by a bearer token or the session cookie set at login.
+   */
+  async authenticateOperator(headers: { authorization?: string; cookie?: string }): Promise<BureauPrincipal> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+    const credential = bearer ?? readSessionCookie(headers.cookie);
+    if (!credential) throw unauthenticated();
+    const principal = await this.authenticate(credential);
+    if (principal.role !== 'bureau') throw forbidden('Bureau staff only');
+    return principal;
+  }
+
+  async login(username: string, password: string): Promise<{ accessToken: string; expiresIn: number }> {
+    const user = await this.users.findOne({
+      select: { id: true, username: true, passwordHash: true },
+      where: { username },
+    });
+    const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !valid) throw unauthenticated('Wrong username or password');
+    const ttl = this.config.bureauTokenTtlSeconds;
+    return { accessToken: signToken({ role: 'bureau', userId: user.id, username: user.username }, this.config.authJwtSecret, ttl), expiresIn: ttl };
+  }
+
+  /** Creates the first bureau account from configuration when it does not exist yet. */
+  async onApplicationBootstrap(): Promise<void> {
+    const username = this.config.bureauAdminUsername;
+    if (await this.users.existsBy({ username })) return;
+    const password = this.config.bureauAdminPassword ?? generatePassword();
+    const inserted = await this.users
+      .createQueryBuilder()
+      .insert()
+      .values({ username, passwordHash: await hashPassword(password) })
+      .orIgnore()
+      .execute();
+    if (inserted.identifiers.length === 0) return; // another process created it first
+    this.logger.log(`created the first bureau account "${username}"`);
+    if (!this.config.bureauAdminPassword) {
+      // Printed once to the console, deliberately not through the logger: it must not reach log storage.
+      process.stdout.write(
+        `\n  Bureau login created: username "${username}", password "${password}"\n  (shown only now; set BUREAU_ADMIN_PASSWORD to choose it)\n\n`,
+      );
+    }
+  }
+}

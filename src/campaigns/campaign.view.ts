@@ -1,0 +1,49 @@
+import type { Campaign } from './campaign.entity';
+import type { Denomination } from './denomination.entity';
+import type { Round } from './round.entity';
+
+export function toCampaignView(campaign: Campaign) {
+  return {
+    id: campaign.id,
+    name: campaign.name,
+    theme: campaign.theme,
+    description: campaign.description,
+    budget: campaign.budget,
+    allocated: campaign.allocated,
+    startsAt: campaign.startsAt,
+    endsAt: campaign.endsAt,
+    status: campaign.status,
+    publishedAt: campaign.publishedAt,
+    closedAt: campaign.closedAt,
+    createdAt: campaign.createdAt,
+    updatedAt: campaign.updatedAt,
+  };
+}
+
+export function toDenominationView(denomination: Denomination, remaining?: number) {
+  return {
+    id: denomination.id,
+    faceValue: denomination.faceValue,
+    minSpend: denomination.minSpend,
+    quantity: denomination.quantity,
+    ...(remaining === undefined ? {} : { remaining }),
+  };
+}
+
+/** A round; `remaining` (per denomination id) is added when the caller knows live stock. */
+export function toRoundView(round: Round, remaining?: ReadonlyMap<string, number>) {
+  return {
+    id: round.id,
+    campaignId: round.campaignId,
+    name: round.name,
+    claimOpensAt: round.claimOpensAt,
+    claimClosesAt: round.claimClosesAt,
+    perResidentLimit: round.perResidentLimit,
+    voucherValidFrom: round.voucherValidFrom,
+    voucherValidUntil: round.voucherValidUntil,
+    createdAt: round.createdAt,
+    denominations: [...(round.denominations ?? [])]
+      .sort((a, b) => a.position - b.position)
+      .map((d) => toDenominationView(d, remaining?.get(d.id))),
+  };
+}

@@ -1,0 +1,72 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Public, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { uuidParam } from '../common/validation/params';
+import type { CampaignStatus } from './campaign.entity';
+import { toCampaignView, toRoundView } from './campaign.view';
+import { CampaignsService } from './campaigns.service';
+import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery, UpdateCampaignDto } from './dto/campaign.dto';
+
+/** What a caller who is not bureau staff may see of campaigns. */
+function visibleStatuses(principal: Principal | undefined, forList: boolean): readonly CampaignStatus[] | undefined {
+  if (principal?.role === 'bureau') return undefined;
+  return forList ? ['active'] : ['active', 'closed'];
+}
+
+@ApiTags('campaigns')
+@ApiBearerAuth()
+@Controller('campaigns')
+export class CampaignsController {
+  constructor(private readonly campaigns: CampaignsService) {}
+
+  @Roles('bureau')
+  @Post()
+  async create(@Body() body: CreateCampaignDto) {
+    return toCampaignView(await this.campaigns.create(body));
+  }
+
+  /** Anyone: active campaigns. Bureau: every campaign, filtered by `status` and `theme`. */
+  @Public()
+  @Get()
+  async list(@Query() query: ListCampaignsQuery, @CurrentPrincipal('optional') principal?: Principal) {
+    const page = await this.campaigns.list(query, visibleStatuses(principal, true));
+    return { items: page.items.map(toCampaignView), total: page.total };
+  }
+
+  /** A campaign with its rounds (live stock per round: `GET /rounds/:id`). */
+  @Public()
+  @Get(':id')
+  async get(@Param('id', uuidParam) id: string, @CurrentPrincipal('optional') principal?: Principal) {
+    const { campaign, rounds } = await this.campaigns.getWithRounds(id, visibleStatuses(principal, false));
+    return { ...toCampaignView(campaign), rounds: rounds.map((round) => toRoundView(round)) };
+  }
+
+  @Roles('bureau')
+  @Patch(':id')
+  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateCampaignDto) {
+    return toCampaignView(await this.campaigns.update(id, body));
+  }
+
+  @Roles('bureau')
+  @Post(':id/publish')
+  @HttpCode(200)
+  async publish(@Param('id', uuidParam) id: string) {
+    return toCampaignView(await this.campaigns.publish(id));
+  }
+
+  @Roles('bureau')
+  @Post(':id/close')
+  @HttpCode(200)
+  async close(@Param('id', uuidParam) id: string) {
+    return toCampaignView(await this.campaigns.close(id));
+  }
+
+  /** Adds a round; 422 BUDGET_EXCEEDED when its face value does not fit the campaign budget. */
+  @Roles('bureau')
+  @Post(':id/rounds')
+  async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto) {
+    const round = await this.campaigns.createRound(id, body);
+    return toRoundView(round, new Map(round.denominations.map((d) => [d.id, d.quantity])));
+  }
+}

@@ -1,0 +1,183 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { DomainError, notFound } from '../common/errors/domain-error';
+import type { Page } from '../common/http/pagination';
+import { UnitOfWork } from '../database/unit-of-work';
+import { Campaign, CampaignStatus } from './campaign.entity';
+import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from './campaign.events';
+import { allowedFrom, assertCampaignPeriod, assertRoundFitsCampaign, roundFaceValue, STATUSES_ACCEPTING_ROUNDS } from './campaign.rules';
+import { Denomination } from './denomination.entity';
+import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery, UpdateCampaignDto } from './dto/campaign.dto';
+import { Round } from './round.entity';
+
+export interface CampaignWithRounds {
+  campaign: Campaign;
+  rounds: Round[];
+}
+
+function budgetExceeded(campaign: Campaign, wanted: number): DomainError {
+  return new DomainError(
+    'BUDGET_EXCEEDED',
+    `Campaign budget is ${campaign.budget} fen with ${campaign.allocated} fen allocated; ${wanted} fen more does not fit`,
+    { budget: campaign.budget, allocated: campaign.allocated, requested: wanted },
+  );
+}
+
+@Injectable()
+export class CampaignsService {
+  private readonly logger = new Logger(CampaignsService.name);
+
+  constructor(
+    @InjectRepository(Campaign) private readonly campaigns: Repository<Campaign>,
+    @InjectRepository(Round) private readonly rounds: Repository<Round>,
+    private readonly uow: UnitOfWork,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async create(input: CreateCampaignDto): Promise<Campaign> {
+    assertCampaignPeriod(input);
+    return this.campaigns.save(
+      this.campaigns.create({
+        name: input.name,
+        theme: input.theme,
+        description: input.description ?? null,
+        budget: input.budget,
+        allocated: 0,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        status: 'draft',
+      }),
+    );
+  }
+
+  /** `visibleStatuses` limits what the caller may see (the public sees active campaigns only). */
+  async list(query: ListCampaignsQuery, visibleStatuses?: readonly CampaignStatus[]): Promise<Page<Campaign>> {
+    const statuses = visibleStatuses ?? (query.status ? [query.status] : undefined);
+    const [items, total] = await this.campaigns.findAndCount({
+      where: {
+        ...(statuses ? { status: In([...statuses]) } : {}),
+        ...(query.theme ? { theme: query.theme } : {}),
+      },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: query.limit,
+      skip: query.offset,
+    });
+    return { items, total };
+  }
+
+  async get(id: string, visibleStatuses?: readonly CampaignStatus[]): Promise<Campaign> {
+    const campaign = await this.campaigns.findOneBy({ id });
+    if (!campaign || (visibleStatuses && !visibleStatuses.includes(campaign.status))) throw notFound('campaign', id);
+    return campaign;
+  }
+
+  async getWithRounds(id: string, visibleStatuses?: readonly CampaignStatus[]): Promise<CampaignWithRounds> {
+    const campaign = await this.get(id, visibleStatuses);
+    const rounds = await this.rounds.find({
+      where: { campaignId: id },
+      relations: { denominations: true },
+      order: { claimOpensAt: 'ASC', id: 'ASC' },
+    });
+    return { campaign, rounds };
+  }
+
+  /** Edits a draft. A budget may not drop below what its rounds already allocate. */
+  async update(id: string, change: UpdateCampaignDto): Promise<Campaign> {
+    return this.uow.run(async (manager) => {
+      const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw notFound('campaign', id);
+      if (campaign.status !== 'draft') throw new DomainError('INVALID_STATE', `Only a draft campaign can be edited; this one is ${campaign.status}`);
+      const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as Campaign;
+      assertCampaignPeriod(next);
+      if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
+      return manager.save(Campaign, next);
+    });
+  }
+
+  publish(id: string): Promise<Campaign> {
+    return this.transition(id, 'publish', 'active', CampaignEvents.published);
+  }
+
+  close(id: string): Promise<Campaign> {
+    return this.transition(id, 'close', 'closed', CampaignEvents.closed);
+  }
+
+  /**
+   * Adds a round with its denominations. The campaign row is locked while the round's face
+   * value is checked against the budget and added to `allocated`, so concurrent round
+   * creations can never together pass the budget (a CHECK constraint backs this up).
+   */
+  async createRound(campaignId: string, input: CreateRoundDto): Promise<Round> {
+    const round = await this.uow.run(async (manager) => {
+      const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw notFound('campaign', campaignId);
+      if (!STATUSES_ACCEPTING_ROUNDS.includes(campaign.status)) {
+        throw new DomainError('INVALID_STATE', `Rounds cannot be added to a ${campaign.status} campaign`);
+      }
+      assertRoundFitsCampaign(campaign, input);
+      const faceValue = roundFaceValue(input.denominations);
+      if (campaign.allocated + faceValue > campaign.budget) throw budgetExceeded(campaign, faceValue);
+      await manager.update(Campaign, { id: campaignId }, { allocated: campaign.allocated + faceValue });
+      const saved = await manager.save(
+        Round,
+        manager.create(Round, {
+          campaignId,
+          name: input.name,
+          claimOpensAt: input.claimOpensAt,
+          claimClosesAt: input.claimClosesAt,
+          perResidentLimit: input.perResidentLimit,
+          voucherValidFrom: input.voucherValidFrom,
+          voucherValidUntil: input.voucherValidUntil,
+        }),
+      );
+      saved.denominations = await manager.save(
+        Denomination,
+        input.denominations.map((d, position) =>
+          manager.create(Denomination, { roundId: saved.id, campaignId, position, faceValue: d.faceValue, minSpend: d.minSpend, quantity: d.quantity }),
+        ),
+      );
+      return saved;
+    });
+    await this.announce<RoundCreatedEvent>(CampaignEvents.roundCreated, { campaignId, roundId: round.id });
+    return round;
+  }
+
+  /** A round with its denominations, or NOT_FOUND. */
+  async getRound(roundId: string): Promise<Round> {
+    const round = await this.rounds.findOne({ where: { id: roundId }, relations: { denominations: true } });
+    if (!round) throw notFound('round', roundId);
+    return round;
+  }
+
+  private async transition(id: string, action: 'publish' | 'close', to: CampaignStatus, event: string): Promise<Campaign> {
+    const from = allowedFrom(action);
+    const result = await this.campaigns
+      .createQueryBuilder()
+      .update(Campaign)
+      .set(to === 'active' ? { status: to, publishedAt: () => 'now()' } : { status: to, closedAt: () => 'now()' })
+      .where('id = :id AND status IN (:...from)', { id, from })
+      .returning('*')
+      .execute();
+    if (result.affected === 0) {
+      const current = await this.get(id);
+      throw new DomainError('INVALID_STATE', `Cannot ${action} a ${current.status} campaign`);
+    }
+    await this.announce<CampaignChangedEvent>(event, { campaignId: id });
+    return this.get(id);
+  }
+
+  /**
+   * Listeners keep derived state (the claim engine's Redis counters) in step. The change is
+   * already committed, and derived state is rebuilt by reconciliation, so a failing listener
+   * is logged rather than turned into an error for a change that did happen.
+   */
+  private async announce<T>(event: string, payload: T): Promise<void> {
+    try {
+      await this.events.emitAsync(event, payload);
+    } catch (error) {
+      this.logger.warn(`listener for ${event} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

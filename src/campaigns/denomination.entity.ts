@@ -1,0 +1,35 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintAsNumber } from '../database/columns';
+import { Round } from './round.entity';
+
+@Entity('denominations')
+export class Denomination {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'round_id', type: 'uuid' })
+  roundId!: string;
+
+  @ManyToOne(() => Round, (round) => round.denominations)
+  @JoinColumn({ name: 'round_id' })
+  round?: Round;
+
+  @Column({ name: 'campaign_id', type: 'uuid' })
+  campaignId!: string;
+
+  /** Order within the round, as given at creation. */
+  @Column({ type: 'smallint' })
+  position!: number;
+
+  @Column({ name: 'face_value', type: 'bigint', transformer: bigintAsNumber })
+  faceValue!: number;
+
+  @Column({ name: 'min_spend', type: 'bigint', transformer: bigintAsNumber })
+  minSpend!: number;
+
+  @Column({ type: 'integer' })
+  quantity!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

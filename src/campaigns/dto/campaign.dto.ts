@@ -1,0 +1,103 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PaginationQuery } from '../../common/http/pagination';
+import { THEMES, Theme } from '../../common/domain/themes';
+import { IsFen, IsInstant } from '../../common/validation/decorators';
+import { MAX_DENOMINATIONS, MAX_FACE_VALUE, MAX_PER_RESIDENT_LIMIT, MAX_QUANTITY } from '../campaign.rules';
+
+export class CreateCampaignDto {
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  name!: string;
+
+  @IsIn(THEMES)
+  theme!: Theme;
+
+  /** Fen, a positive integer. */
+  @IsFen({ min: 1 })
+  budget!: number;
+
+  @IsInstant()
+  startsAt!: Date;
+
+  @IsInstant()
+  endsAt!: Date;
+
+  @IsOptional() @IsString() @MaxLength(4000)
+  description?: string;
+}
+
+/** Only a draft campaign can be edited. */
+export class UpdateCampaignDto {
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  name?: string;
+
+  @IsOptional() @IsFen({ min: 1 })
+  budget?: number;
+
+  @IsOptional() @IsInstant()
+  startsAt?: Date;
+
+  @IsOptional() @IsInstant()
+  endsAt?: Date;
+
+  @IsOptional() @IsString() @MaxLength(4000)
+  description?: string;
+}
+
+export class ListCampaignsQuery extends PaginationQuery {
+  /** Bureau only; everyone else sees active campaigns. */
+  @IsOptional() @IsIn(['draft', 'active', 'closed'])
+  status?: 'draft' | 'active' | 'closed';
+
+  @IsOptional() @IsIn(THEMES)
+  theme?: Theme;
+}
+
+export class DenominationDto {
+  /** Fen. */
+  @IsFen({ min: 1, max: MAX_FACE_VALUE })
+  faceValue!: number;
+
+  /** Fen; at least the face value. */
+  @IsFen({ min: 1, max: MAX_FACE_VALUE * 1000 })
+  minSpend!: number;
+
+  @IsInt() @Min(1) @Max(MAX_QUANTITY)
+  quantity!: number;
+}
+
+export class CreateRoundDto {
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  name!: string;
+
+  @IsInstant()
+  claimOpensAt!: Date;
+
+  @IsInstant()
+  claimClosesAt!: Date;
+
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_PER_RESIDENT_LIMIT)
+  perResidentLimit: number = 1;
+
+  @IsInstant()
+  voucherValidFrom!: Date;
+
+  @IsInstant()
+  voucherValidUntil!: Date;
+
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_DENOMINATIONS) @ValidateNested({ each: true }) @Type(() => DenominationDto)
+  denominations!: DenominationDto[];
+}

@@ -1,0 +1,61 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CampaignsService } from '../campaigns/campaigns.service';
+import { MerchantsService } from '../merchants/merchants.service';
+import { DEMO_PROGRAMME, demoMerchants } from './demo-programme';
+
+/** Seeds the demo programme through the same services the API uses, into an empty database only. */
+@Injectable()
+export class DemoSeeder {
+  private readonly logger = new Logger(DemoSeeder.name);
+
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly merchants: MerchantsService,
+  ) {}
+
+  async seedIfEmpty(now = new Date()): Promise<boolean> {
+    const existing = await this.campaigns.list({ limit: 1, offset: 0 });
+    if (existing.total > 0) return false;
+
+    const at = (offset: number): Date => new Date(now.getTime() + offset);
+    for (const plan of DEMO_PROGRAMME) {
+      const campaign = await this.campaigns.create({
+        name: plan.name,
+        theme: plan.theme,
+        description: plan.description,
+        budget: plan.budget,
+        startsAt: at(-30 * 24 * 3600_000),
+        endsAt: at(335 * 24 * 3600_000),
+      });
+      for (const round of plan.rounds) {
+        await this.campaigns.createRound(campaign.id, {
+          name: round.name,
+          claimOpensAt: at(round.opensIn),
+          claimClosesAt: at(round.closesIn),
+          perResidentLimit: round.perResidentLimit,
+          voucherValidFrom: at(round.opensIn),
+          voucherValidUntil: at(round.opensIn + round.validFor),
+          denominations: round.denominations,
+        });
+      }
+      await this.campaigns.publish(campaign.id);
+    }
+
+    const keys: Array<{ name: string; apiKey: string }> = [];
+    for (const merchant of demoMerchants()) {
+      const { apiKey } = await this.merchants.register({
+        name: merchant.name,
+        themes: merchant.themes,
+        settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
+      });
+      keys.push({ name: merchant.name, apiKey });
+    }
+    this.logger.log(`seeded the demo programme: ${DEMO_PROGRAMME.length} campaigns, ${keys.length} merchants`);
+    const sample = keys[0];
+    if (sample) {
+      // A demo key so the checkout can be tried at once; printed, never logged.
+      process.stdout.write(`\n  Demo merchant "${sample.name}" API key (shown once): ${sample.apiKey}\n`);
+    }
+    return true;
+  }
+}

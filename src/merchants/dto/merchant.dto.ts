@@ -1,0 +1,55 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { PaginationQuery } from '../../common/http/pagination';
+import { THEMES, Theme } from '../../common/domain/themes';
+
+export class SettlementAccountDto {
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  bankName!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  accountName!: string;
+
+  /** Digits only, 8 to 32 of them (spaces are not accepted). */
+  @IsString() @Matches(/^\d{8,32}$/, { message: 'accountNumber must be 8 to 32 digits' })
+  accountNumber!: string;
+}
+
+export class CreateMerchantDto {
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  name!: string;
+
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(THEMES.length) @ArrayUnique() @IsIn(THEMES, { each: true })
+  themes!: Theme[];
+
+  @ValidateNested() @Type(() => SettlementAccountDto)
+  settlementAccount!: SettlementAccountDto;
+}
+
+export class UpdateMerchantDto {
+  @IsOptional() @IsIn(['active', 'suspended'])
+  status?: 'active' | 'suspended';
+
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(THEMES.length) @ArrayUnique() @IsIn(THEMES, { each: true })
+  themes?: Theme[];
+}
+
+export class ListMerchantsQuery extends PaginationQuery {
+  @IsOptional() @IsIn(['active', 'suspended'])
+  status?: 'active' | 'suspended';
+
+  @IsOptional() @IsIn(THEMES)
+  theme?: Theme;
+}

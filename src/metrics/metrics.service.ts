@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * The one Prometheus registry. Modules record what happens through the named metrics here,
+ * so every figure has one definition; GET /metrics exposes them.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'juhui_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly claims = new Counter({
+    name: 'juhui_claims_total',
+    help: 'Claim attempts by outcome (created, SOLD_OUT, ALREADY_CLAIMED, ROUND_NOT_OPEN, …)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redemptions = new Counter({
+    name: 'juhui_redemptions_total',
+    help: 'Redemption attempts by outcome (created, replayed, VOUCHER_ALREADY_REDEEMED, …)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly settlementJobs = new Counter({
+    name: 'juhui_settlement_jobs_total',
+    help: 'Settlement jobs by outcome (completed, failed, retried)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'juhui_' });
+  }
+}

@@ -1,0 +1,41 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import type { AuthenticatedRequest } from '../auth/auth.decorators';
+import { principalKey } from '../auth/principal';
+import { RateLimitPolicyName } from './rate-limit.policies';
+import { RATE_LIMIT_POLICIES } from './rate-limit.decorator';
+import { rateLimitHeaders, RateLimitService, RateLimitState } from './rate-limit.service';
+
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limits: RateLimitService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const names = this.reflector.getAllAndOverride<RateLimitPolicyName[]>(RATE_LIMIT_POLICIES, [context.getHandler(), context.getClass()]) ?? [];
+    if (names.length === 0) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    let tightest: RateLimitState | undefined;
+    for (const name of names) {
+      const key = this.keyFor(name, request);
+      const state = await this.limits.consume(name, key);
+      if (!tightest || state.remaining < tightest.remaining) tightest = state;
+    }
+    if (tightest) void reply.headers(rateLimitHeaders(tightest));
+    return true;
+  }
+
+  /**
+   * `request.ip` is the peer address unless the peer is a proxy listed in TRUST_PROXY, in
+   * which case Fastify takes the client from X-Forwarded-For; a header sent by anyone else
+   * is ignored.
+   */
+  private keyFor(name: RateLimitPolicyName, request: AuthenticatedRequest): string {
+    if (this.limits.policy(name).by === 'ip' || !request.principal) return `ip:${request.ip}`;
+    return principalKey(request.principal);
+  }
+}

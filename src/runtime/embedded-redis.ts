@@ -1,0 +1,113 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { commandPath, freePort, isRoot, livePidFromFile, stopChild, waitForExit } from './processes';
+
+export interface EmbeddedRedisOptions {
+  /** Folder for the append-only file and the pid file; kept across restarts. */
+  dataDir: string;
+  port?: number;
+  log?: (message: string) => void;
+  /** Append-only persistence (default on). Tests that only need a scratch server may turn it off. */
+  appendOnly?: boolean;
+}
+
+export class RedisNotInstalledError extends Error {
+  constructor() {
+    super(
+      'redis-server was not found. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`) ' +
+        'or set REDIS_URL to a running Redis.',
+    );
+  }
+}
+
+/** Finds redis-server; installs Debian's package when missing and running as root. */
+function redisServerBinary(log: (message: string) => void): string {
+  const found = commandPath('redis-server');
+  if (found) return found;
+  if (!isRoot() || !commandPath('apt-get')) throw new RedisNotInstalledError();
+  log('redis-server is missing; installing Debian package redis-server with apt-get');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
+  const installed = commandPath('redis-server');
+  if (!installed) throw new RedisNotInstalledError();
+  return installed;
+}
+
+/** A local redis-server child process with append-only persistence under its data folder. */
+export class EmbeddedRedis {
+  private child?: ChildProcess;
+  private readonly log: (message: string) => void;
+  private readonly dir: string;
+  private port?: number;
+
+  constructor(private readonly options: EmbeddedRedisOptions) {
+    this.log = options.log ?? (() => undefined);
+    this.dir = resolve(options.dataDir);
+  }
+
+  async start(): Promise<string> {
+    const binary = redisServerBinary(this.log);
+    mkdirSync(this.dir, { recursive: true });
+    const pidFile = join(this.dir, 'redis.pid');
+    const orphan = livePidFromFile(pidFile);
+    if (orphan) {
+      this.log(`stopping a redis-server (pid ${orphan}) left running by an earlier process`);
+      process.kill(orphan, 'SIGTERM');
+      if (!(await waitForExit(orphan, 15000))) process.kill(orphan, 'SIGKILL');
+    }
+    rmSync(pidFile, { force: true });
+
+    const port = this.options.port ?? this.port ?? (await freePort());
+    this.port = port;
+    const appendOnly = this.options.appendOnly ?? true;
+    const args = [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--dir', this.dir,
+      '--appendonly', appendOnly ? 'yes' : 'no',
+      '--appendfsync', 'everysec',
+      '--save', '',
+      '--daemonize', 'no',
+      '--protected-mode', 'yes',
+      '--maxmemory-policy', 'noeviction',
+      '--logfile', '',
+    ];
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    await new Promise<void>((ready, fail) => {
+      let output = '';
+      const timer = setTimeout(() => fail(new Error(`redis-server did not start within 30 s:\n${output}`)), 30000);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        if (output.length < 20000) output += text;
+        if (text.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`redis-server exited with code ${code} while starting:\n${output}`));
+      });
+    });
+    child.stdout?.resume();
+    child.stderr?.resume();
+    if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);
+    return `redis://127.0.0.1:${port}`;
+  }
+
+  /** SIGTERM makes redis-server flush the append-only file before it exits. */
+  async stop(): Promise<void> {
+    if (this.child) await stopChild(this.child, 'SIGTERM', 15000);
+    this.child = undefined;
+    rmSync(join(this.dir, 'redis.pid'), { force: true });
+  }
+
+  /** Kills the server without warning, as a crash would (failure tests). */
+  crash(): void {
+    this.child?.kill('SIGKILL');
+    this.child = undefined;
+  }
+}

@@ -1,0 +1,12 @@
+import { rmSync } from 'node:fs';
+import type { EmbeddedPostgres } from '../../src/runtime/embedded-postgres';
+import type { EmbeddedRedis } from '../../src/runtime/embedded-redis';
+import { readServers } from './servers';
+
+export default async function globalTeardown(): Promise<void> {
+  const handles = (globalThis as { __juhuiServers?: { postgres: EmbeddedPostgres; redis: EmbeddedRedis } }).__juhuiServers;
+  await handles?.redis.stop();
+  await handles?.postgres.stop();
+  const servers = readServers();
+  rmSync(servers.dir, { recursive: true, force: true });
+}
