@@ -2,11 +2,10 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
-import { toErrorResponse } from './common/errors/error-mapping';
+import { useJsonOnlyBodies } from './common/http/json-body';
 import { createValidationPipe } from './common/validation/validation';
 import type { AppConfig } from './config/app-config';
 
@@ -26,26 +25,24 @@ const OPERATIONS_ROUTES = [
  * Builds the HTTP application exactly as production runs it; end-to-end tests call this
  * too, so what they exercise is what ships.
  */
-export async function createApp(config: AppConfig, options: { bufferLogs?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: options.bufferLogs ?? true,
+    bufferLogs: true,
+    // Body parsing is ours (useJsonOnlyBodies): JSON only, strict, bounded.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix(API_PREFIX, { exclude: OPERATIONS_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
-  // Errors raised by Fastify itself before a route runs (broken JSON, body too large,
-  // wrong content type) get the same shape as every other error.
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-    const answer = toErrorResponse(error);
-    void reply.status(answer.status).headers(answer.headers).send(answer.body);
-  });
+  // Errors Fastify raises before a route runs (body too large, unknown content type) reach
+  // AllExceptionsFilter through Nest's adapter, so they get the same shape as every other error.
+  useJsonOnlyBodies(app.getHttpAdapter().getInstance(), config.bodyLimitBytes);
 
   setUpOpenApi(app);
   await app.init();
