@@ -8,6 +8,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { useJsonOnlyBodies } from './common/http/json-body';
 import { createValidationPipe } from './common/validation/validation';
 import type { AppConfig } from './config/app-config';
+import { requestId } from './logging/logging.module';
 
 export const API_PREFIX = 'api/v1';
 
@@ -29,6 +30,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+    genReqId: requestId,
+    requestIdHeader: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -42,7 +45,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   // Errors Fastify raises before a route runs (body too large, unknown content type) reach
   // AllExceptionsFilter through Nest's adapter, so they get the same shape as every other error.
-  useJsonOnlyBodies(app.getHttpAdapter().getInstance(), config.bodyLimitBytes);
+  const fastify = app.getHttpAdapter().getInstance();
+  useJsonOnlyBodies(fastify, config.bodyLimitBytes);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
 
   setUpOpenApi(app);
   await app.init();
