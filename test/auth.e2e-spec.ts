@@ -106,13 +106,13 @@ describe('authentication and roles', () => {
       const answers = [];
       for (let i = 0; i < 5; i++) answers.push(await client.post('/api/v1/auth/login', { username: 'admin', password: 'guessing-1234' }));
       expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 429, 429]);
-      const last = answers[4]!;
+      const last = answers[4];
       expect(last.body.code).toBe('RATE_LIMITED');
       expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(last.headers.get('ratelimit-limit')).toBe('3');
       expect(last.headers.get('ratelimit-remaining')).toBe('0');
       expect(Number(last.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
-      expect(answers[0]!.headers.get('ratelimit-remaining')).toBe('2');
+      expect(answers[0].headers.get('ratelimit-remaining')).toBe('2');
     } finally {
       await limited.close();
     }

@@ -16,22 +16,23 @@ import { isValidTimeZone } from '../common/time';
 import { parseRateLimits, RateLimitPolicies } from '../rate-limit/rate-limit.policies';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value === 'boolean') return value;
-  const text = String(value).toLowerCase();
+  if (typeof value !== 'string' || value === '') return value === '' ? undefined : value;
+  const text = value.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
   if (['0', 'false', 'no', 'off'].includes(text)) return false;
   return value;
 };
 const toInteger = ({ value }: { value: unknown }): unknown =>
-  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+  typeof value !== 'string' ? value : value === '' ? undefined : /^-?\d+$/.test(value) ? Number(value) : value;
 const toList = ({ value }: { value: unknown }): unknown =>
-  value === undefined || value === ''
-    ? undefined
-    : String(value)
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
+  typeof value !== 'string'
+    ? value
+    : value === ''
+      ? undefined
+      : value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
 
 /**
  * The process environment as the service reads it. Every variable is validated once

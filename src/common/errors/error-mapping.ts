@@ -71,7 +71,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     const response = error.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response
-        ? String((response as { message: unknown }).message)
+        ? String((response).message)
         : error.message;
     return respond(code, status >= 500 ? 'Internal error' : message);
   }
