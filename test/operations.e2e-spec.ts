@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
 import { API_PREFIX } from '../src/app.factory';
+import { EmbeddedRedis } from '../src/runtime/embedded-redis';
 import { bureauToken, makeMerchant } from './support/factories';
 import { ApiClient } from './support/http';
 import { startApiProcess } from './support/api-process';
@@ -68,6 +71,37 @@ describe('operations', () => {
         stdio: 'pipe',
       }),
     ).toThrow();
+  });
+});
+
+describe('readiness when Redis is away', () => {
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and ready again once Redis is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'juhui-ready-'));
+    const redis = new EmbeddedRedis({ dataDir: dir, appendOnly: false });
+    const t = await bootTestApp({}, { redisUrl: await redis.start() });
+    const api = new ApiClient(t.baseUrl);
+    try {
+      expect((await api.get('/health/ready')).status).toBe(200);
+      redis.crash();
+      const down = await api.get('/health/ready');
+      expect(down.status).toBe(503);
+      expect(down.body.code).toBe('SERVICE_UNAVAILABLE');
+      expect(down.headers.get('retry-after')).toBe('5');
+      // A rate-limited route fails closed rather than running unlimited.
+      const login = await api.post('/api/v1/auth/login', { username: 'admin', password: 'whatever-password' });
+      expect(login.status).toBe(503);
+      await redis.start();
+      let ready = 0;
+      for (let i = 0; i < 100 && ready !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = (await api.get('/health/ready')).status;
+      }
+      expect(ready).toBe(200);
+    } finally {
+      await t.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
