@@ -131,6 +131,43 @@ describe('settlement workers (separate processes)', () => {
     expect(await settlementProblems(t.db)).toEqual([]);
   });
 
+  it('hands the run back on SIGTERM (after the merchant in hand) and another worker finishes it', async () => {
+    const merchants = await seedMerchants(6, 10);
+    // Both of the run's lanes (it settles two merchants at a time) wait on the first two merchants.
+    const holder = new Client({ connectionString: t.db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM redemptions WHERE merchant_id = ANY($1::uuid[]) FOR UPDATE', [merchants.slice(0, 2)]);
+
+    const first = await startWorker();
+    const runId = await startRun(new Date());
+    await until('the run to wait on the locked merchants', async () => {
+      const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+      return row.n >= 2;
+    });
+    const exited = new Promise<number | null>((resolve) => first.child.once('exit', (code) => resolve(code)));
+    first.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holder.query('ROLLBACK');
+    await holder.end();
+    expect(await exited).toBe(0);
+
+    const [handedBack] = await t.db.query<{ status: string; n: number }>(
+      `SELECT u.status, (SELECT count(*) FROM settlement_statements s WHERE s.run_id = u.id)::int AS n FROM settlement_runs u WHERE u.id = $1`,
+      [runId],
+    );
+    expect(handedBack.status).toBe('running');
+    expect(handedBack.n).toBe(2); // the two merchants in hand were finished, nothing more was started
+
+    await startWorker();
+    const run = await waitForRun(api, bureau, runId);
+    expect(run.status).toBe('completed');
+    expect(run.error).toBeNull();
+    const [counts] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM settlement_statements WHERE run_id = $1 AND merchant_id = ANY($2::uuid[])`, [runId, merchants]);
+    expect(counts.n).toBe(merchants.length);
+    expect(await settlementProblems(t.db)).toEqual([]);
+  });
+
   it('never counts a redemption twice when two runs with overlapping cutoffs run at once on several workers', async () => {
     const merchants = await seedMerchants(24, 25);
     const settledEarlier = (await t.db.query<{ id: string }>(`SELECT id FROM redemptions WHERE merchant_id = ANY($1::uuid[]) LIMIT 40`, [merchants])).map((r) => r.id);
