@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import {
   bureauToken,
@@ -205,5 +206,18 @@ describe('settlement workers (separate processes)', () => {
     );
     expect(statements.n).toBe(statements.pairs);
     expect(await settlementProblems(t.db)).toEqual([]);
+  });
+
+  it('starts the daily run from the job scheduler at SETTLEMENT_CRON, once per cutoff however often it fires', async () => {
+    const worker = await startWorkerProcess(testEnvironment(t.db, t.redisUrl, { ...WORKER_ENV, SETTLEMENT_CRON: '* * * * * *' }));
+    workers.push(worker);
+    await until('a scheduled run to complete', async () => {
+      const rows = await t.db.query(`SELECT 1 FROM settlement_runs WHERE requested_by = 'schedule' AND status = 'completed'`);
+      return rows.length > 0;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // it keeps firing every second
+    const runs = await t.db.query<{ cutoff: Date }>(`SELECT cutoff FROM settlement_runs WHERE requested_by = 'schedule'`);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].cutoff.toISOString()).toBe(DateTime.now().setZone(t.config.campaignTimezone).startOf('day').toJSDate().toISOString());
   });
 });
