@@ -47,7 +47,9 @@ export function launch(name: string, start: (config: AppConfig) => Promise<INest
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
     } else {
-      process.stderr.write(`Juhui ${name.toLowerCase()} failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.stderr.write(
+        `Juhui ${name.toLowerCase()} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
     process.exit(1);
   });

@@ -68,7 +68,10 @@ describe('settlement workers (separate processes)', () => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const id = (await makeMerchant(api, bureau)).merchant.id as string;
-      const rows = Array.from({ length: perMerchant }, () => ({ at: minutesAgo(1 + Math.random() * 60), faceValue: 1 + Math.floor(Math.random() * 10000) }));
+      const rows = Array.from({ length: perMerchant }, () => ({
+        at: minutesAgo(1 + Math.random() * 60),
+        faceValue: 1 + Math.floor(Math.random() * 10000),
+      }));
       await insertRedemptions(t.db, source, id, rows);
       ids.push(id);
     }
@@ -86,7 +89,10 @@ describe('settlement workers (separate processes)', () => {
     await startWorker();
     const run = await waitForRun(api, bureau, runId);
     expect(run.status).toBe('completed');
-    const [statement] = await t.db.query<{ redemption_count: number }>(`SELECT redemption_count FROM settlement_statements WHERE run_id = $1 AND merchant_id = $2`, [runId, merchant]);
+    const [statement] = await t.db.query<{ redemption_count: number }>(
+      `SELECT redemption_count FROM settlement_statements WHERE run_id = $1 AND merchant_id = $2`,
+      [runId, merchant],
+    );
     expect(statement.redemption_count).toBe(5);
     expect(await settlementProblems(t.db)).toEqual([]);
   });
@@ -105,10 +111,15 @@ describe('settlement workers (separate processes)', () => {
     const runId = await startRun(new Date());
     const others = merchants.filter((id) => id !== blocked);
     await until('the other merchants to be settled', async () => {
-      const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM settlement_statements WHERE run_id = $1 AND merchant_id = ANY($2::uuid[])`, [runId, others]);
+      const [row] = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM settlement_statements WHERE run_id = $1 AND merchant_id = ANY($2::uuid[])`,
+        [runId, others],
+      );
       return row.n === others.length;
     });
-    const [inFlight] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+    const [inFlight] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+    );
     expect(inFlight.n).toBeGreaterThan(0);
     expect((await api.get(`/api/v1/settlements/runs/${runId}`, { token: bureau })).body.status).toBe('running');
 
@@ -126,7 +137,10 @@ describe('settlement workers (separate processes)', () => {
     );
     expect(statements).toHaveLength(6);
     expect(statements.every((s) => s.n === 1)).toBe(true);
-    const [unsettled] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM redemptions WHERE merchant_id = ANY($1::uuid[]) AND settlement_statement_id IS NULL`, [merchants]);
+    const [unsettled] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM redemptions WHERE merchant_id = ANY($1::uuid[]) AND settlement_statement_id IS NULL`,
+      [merchants],
+    );
     expect(unsettled.n).toBe(0);
     expect(run.totals.redemptions).toBe(6 * 30);
     expect(await settlementProblems(t.db)).toEqual([]);
@@ -143,7 +157,9 @@ describe('settlement workers (separate processes)', () => {
     const first = await startWorker();
     const runId = await startRun(new Date());
     await until('the run to wait on the locked merchants', async () => {
-      const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+      const [row] = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+      );
       return row.n >= 2;
     });
     const exited = new Promise<number | null>((resolve) => first.child.once('exit', (code) => resolve(code)));
@@ -164,14 +180,19 @@ describe('settlement workers (separate processes)', () => {
     const run = await waitForRun(api, bureau, runId);
     expect(run.status).toBe('completed');
     expect(run.error).toBeNull();
-    const [counts] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM settlement_statements WHERE run_id = $1 AND merchant_id = ANY($2::uuid[])`, [runId, merchants]);
+    const [counts] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM settlement_statements WHERE run_id = $1 AND merchant_id = ANY($2::uuid[])`,
+      [runId, merchants],
+    );
     expect(counts.n).toBe(merchants.length);
     expect(await settlementProblems(t.db)).toEqual([]);
   });
 
   it('never counts a redemption twice when two runs with overlapping cutoffs run at once on several workers', async () => {
     const merchants = await seedMerchants(24, 25);
-    const settledEarlier = (await t.db.query<{ id: string }>(`SELECT id FROM redemptions WHERE merchant_id = ANY($1::uuid[]) LIMIT 40`, [merchants])).map((r) => r.id);
+    const settledEarlier = (
+      await t.db.query<{ id: string }>(`SELECT id FROM redemptions WHERE merchant_id = ANY($1::uuid[]) LIMIT 40`, [merchants])
+    ).map((r) => r.id);
     await Promise.all([startWorker(), startWorker(), startWorker()]);
     const warmUp = await waitForRun(api, bureau, await startRun(minutesAgo(30)));
     expect(warmUp.status).toBe('completed');

@@ -67,7 +67,15 @@ describe('settlement (API with the worker in process)', () => {
     const first = await settle(minutesAgo(30));
     expect(first.totals.statements).toBeGreaterThanOrEqual(2);
     const [aFirst] = await statementsOf(a);
-    expect(aFirst).toMatchObject({ runId: first.id, merchantId: a, redemptionCount: 3, gross: 11234, deductions: 0, net: 11234, status: 'pending' });
+    expect(aFirst).toMatchObject({
+      runId: first.id,
+      merchantId: a,
+      redemptionCount: 3,
+      gross: 11234,
+      deductions: 0,
+      net: 11234,
+      status: 'pending',
+    });
     expect((await statementsOf(b))[0]).toMatchObject({ runId: first.id, redemptionCount: 1, gross: 2500, net: 2500 });
 
     const second = await settle();
@@ -93,7 +101,15 @@ describe('settlement (API with the worker in process)', () => {
 
     const [one, two, three] = await statementsOf(m);
     expect(one).toMatchObject({ gross: 10000, deductions: 0, net: 10000, carriedForward: 0 });
-    expect(two).toMatchObject({ redemptionCount: 1, reversalCount: 2, gross: 3000, deductions: 3000, net: 0, carriedIn: 0, carriedForward: 7000 });
+    expect(two).toMatchObject({
+      redemptionCount: 1,
+      reversalCount: 2,
+      gross: 3000,
+      deductions: 3000,
+      net: 0,
+      carriedIn: 0,
+      carriedForward: 7000,
+    });
     expect(three).toMatchObject({ redemptionCount: 1, gross: 10000, carriedIn: 7000, deductions: 7000, net: 3000, carriedForward: 0 });
     expect(await settlementProblems(t.db)).toEqual([]);
   });
@@ -118,7 +134,10 @@ describe('settlement (API with the worker in process)', () => {
     for (let round = 0; round < 6; round++) {
       for (const m of merchants) {
         const count = Math.floor(Math.random() * 8);
-        const rows = Array.from({ length: count }, () => ({ at: minutesAgo(Math.random() * 120), faceValue: 1 + Math.floor(Math.random() * 20000) }));
+        const rows = Array.from({ length: count }, () => ({
+          at: minutesAgo(Math.random() * 120),
+          faceValue: 1 + Math.floor(Math.random() * 20000),
+        }));
         all.push(...(await insertRedemptions(t.db, source, m, rows)));
       }
       const reversing = all.filter(() => Math.random() < 0.15);
@@ -138,7 +157,10 @@ describe('settlement (API with the worker in process)', () => {
       name: '老王烧烤, "总店"',
       settlementAccount: { bankName: '中国工商银行 杭州分行', accountName: '王大"锤"', accountNumber: '6222020200112233445' },
     });
-    const plain = await merchant({ name: '小李面馆', settlementAccount: { bankName: '农业银行', accountName: '李四', accountNumber: '6228480012345678' } });
+    const plain = await merchant({
+      name: '小李面馆',
+      settlementAccount: { bankName: '农业银行', accountName: '李四', accountNumber: '6228480012345678' },
+    });
     const nothing = await merchant({ name: '零元商户' });
     await insertRedemptions(t.db, source, tricky, [
       { at: minutesAgo(3), faceValue: 12345 },
@@ -149,7 +171,9 @@ describe('settlement (API with the worker in process)', () => {
     await reverseRedemptions(t.db, [gone], minutesAgo(2));
     const run = await settle();
 
-    const response = await fetch(`${t.baseUrl}/api/v1/settlements/runs/${run.id}/payouts.csv`, { headers: { authorization: `Bearer ${bureau}` } });
+    const response = await fetch(`${t.baseUrl}/api/v1/settlements/runs/${run.id}/payouts.csv`, {
+      headers: { authorization: `Bearer ${bureau}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const bytes = Buffer.from(await response.arrayBuffer());
@@ -163,11 +187,15 @@ describe('settlement (API with the worker in process)', () => {
     expect(lines).toContain(`"老王烧烤, ""总店""",中国工商银行 杭州分行,"王大""锤""",6222020200112233445,123.50,${trickyStatement.id}`);
     expect(lines).toContain(`小李面馆,农业银行,李四,6228480012345678,1.00,${plainStatement.id}`);
     expect(text).not.toContain('零元商户');
-    expect(lines).toHaveLength(1 + run.totals.statements - (await t.db.query(`SELECT id FROM settlement_statements WHERE run_id = $1 AND net = 0`, [run.id])).length);
+    expect(lines).toHaveLength(
+      1 + run.totals.statements - (await t.db.query(`SELECT id FROM settlement_statements WHERE run_id = $1 AND net = 0`, [run.id])).length,
+    );
 
     // Merchants may not download it; an unfinished or unknown run has none.
     expect((await api.get(`/api/v1/settlements/runs/${run.id}/payouts.csv`, { token: merchantToken(plain) })).status).toBe(403);
-    expect((await api.get(`/api/v1/settlements/runs/00000000-0000-4000-8000-000000000000/payouts.csv`, { token: bureau })).body.code).toBe('NOT_FOUND');
+    expect((await api.get(`/api/v1/settlements/runs/00000000-0000-4000-8000-000000000000/payouts.csv`, { token: bureau })).body.code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('records a statement as paid once (409 INVALID_STATE after), with the bank reference', async () => {
@@ -180,17 +208,33 @@ describe('settlement (API with the worker in process)', () => {
     const bad = await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: '  ' }, { token: bureau });
     expect(bad.status).toBe(400);
     expect((await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, {}, { token: bureau })).status).toBe(400);
-    expect((await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'X', extra: 1 }, { token: bureau })).status).toBe(400);
-    expect((await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'X' }, { token: merchantToken(m) })).status).toBe(403);
+    expect(
+      (await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'X', extra: 1 }, { token: bureau })).status,
+    ).toBe(400);
+    expect(
+      (await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'X' }, { token: merchantToken(m) })).status,
+    ).toBe(403);
 
-    const paid = await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'ICBC-20261126-0001' }, { token: bureau });
+    const paid = await api.post(
+      `/api/v1/settlements/statements/${statement.id}/paid`,
+      { bankReference: 'ICBC-20261126-0001' },
+      { token: bureau },
+    );
     expect(paid.status).toBe(200);
     expect(paid.body).toMatchObject({ id: statement.id, status: 'paid', bankReference: 'ICBC-20261126-0001' });
-    const again = await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'ICBC-20261126-0002' }, { token: bureau });
+    const again = await api.post(
+      `/api/v1/settlements/statements/${statement.id}/paid`,
+      { bankReference: 'ICBC-20261126-0002' },
+      { token: bureau },
+    );
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('INVALID_STATE');
     expect((await statementsOf(m))[0]).toMatchObject({ status: 'paid', bankReference: 'ICBC-20261126-0001' });
-    const unknown = await api.post(`/api/v1/settlements/statements/00000000-0000-4000-8000-000000000000/paid`, { bankReference: 'X' }, { token: bureau });
+    const unknown = await api.post(
+      `/api/v1/settlements/statements/00000000-0000-4000-8000-000000000000/paid`,
+      { bankReference: 'X' },
+      { token: bureau },
+    );
     expect(unknown.status).toBe(404);
   });
 
@@ -206,7 +250,9 @@ describe('settlement (API with the worker in process)', () => {
     expect(own.status).toBe(200);
     expect(own.body.total).toBe(1);
     expect(own.body.items.every((s: any) => s.merchantId === mine)).toBe(true);
-    expect((await api.get(`/api/v1/settlements/statements?runId=${run.id}`, { token })).body.items.map((s: any) => s.merchantId)).toEqual([mine]);
+    expect((await api.get(`/api/v1/settlements/statements?runId=${run.id}`, { token })).body.items.map((s: any) => s.merchantId)).toEqual([
+      mine,
+    ]);
     const other = await api.get(`/api/v1/settlements/statements?merchantId=${theirs}`, { token });
     expect(other.status).toBe(403);
     expect(other.body.code).toBe('FORBIDDEN');
@@ -233,7 +279,15 @@ describe('settlement (API with the worker in process)', () => {
       const response = await api.post('/api/v1/settlements/runs', body, { token: bureau });
       expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     }
-    expect((await api.post('/api/v1/settlements/runs', undefined, { token: bureau, raw: '{"cutoff":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect(
+      (
+        await api.post('/api/v1/settlements/runs', undefined, {
+          token: bureau,
+          raw: '{"cutoff":',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(400);
     expect((await api.get('/api/v1/settlements/runs/not-a-uuid', { token: bureau })).status).toBe(400);
     expect((await api.get('/api/v1/settlements/runs/00000000-0000-4000-8000-000000000000', { token: bureau })).status).toBe(404);
     expect((await api.get('/api/v1/settlements/statements?runId=nope', { token: bureau })).status).toBe(400);

@@ -74,7 +74,12 @@ export class SettlementEngine {
 
       const [last]: Array<{ sequence: number; carried_forward: string }> = await manager.query(LAST_STATEMENT, [merchantId]);
       const carriedIn = Number(last?.carried_forward ?? 0);
-      const [statement]: Array<{ id: string }> = await manager.query(INSERT_STATEMENT, [runId, merchantId, (last?.sequence ?? 0) + 1, carriedIn]);
+      const [statement]: Array<{ id: string }> = await manager.query(INSERT_STATEMENT, [
+        runId,
+        merchantId,
+        (last?.sequence ?? 0) + 1,
+        carriedIn,
+      ]);
 
       const [linked]: LinkedTotals[] = await manager.query(LINK_REDEMPTIONS, [statement.id, merchantId, cutoff]);
       const amounts = statementAmounts({ gross: Number(linked.gross), reversed: Number(linked.reversed), carriedIn });
@@ -97,7 +102,12 @@ export class SettlementEngine {
  * `shouldStop` says so or an item failed. Resolves true when every item was done; rethrows
  * the first failure only once nothing is in flight any more.
  */
-async function forEachWithLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>, shouldStop: () => boolean): Promise<boolean> {
+async function forEachWithLimit<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  shouldStop: () => boolean,
+): Promise<boolean> {
   let next = 0;
   let stopped = false;
   let failure: { error: unknown } | undefined;

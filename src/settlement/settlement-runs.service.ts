@@ -27,7 +27,9 @@ export class SettlementRunsService {
     const now = new Date();
     const at = cutoff ?? startOfDay(now, this.config.campaignTimezone);
     if (at.getTime() > now.getTime()) {
-      throw new DomainError('VALIDATION_FAILED', 'cutoff must not be in the future', [{ field: 'cutoff', problems: ['must not be in the future'] }]);
+      throw new DomainError('VALIDATION_FAILED', 'cutoff must not be in the future', [
+        { field: 'cutoff', problems: ['must not be in the future'] },
+      ]);
     }
     const inserted = await this.runs.insert({ cutoff: at, status: 'queued', requestedBy });
     const id = (inserted.identifiers[0] as { id: string }).id;
@@ -85,7 +87,14 @@ export class SettlementRunsService {
     await this.runs
       .createQueryBuilder()
       .update()
-      .set({ status: 'completed', error: null, statements: totals.statements, redemptions: totals.redemptions, net: Number(totals.net), finishedAt: () => 'now()' })
+      .set({
+        status: 'completed',
+        error: null,
+        statements: totals.statements,
+        redemptions: totals.redemptions,
+        net: Number(totals.net),
+        finishedAt: () => 'now()',
+      })
       .where('id = :id AND status IN (:...open)', { id, open: OPEN })
       .execute();
   }
@@ -95,7 +104,11 @@ export class SettlementRunsService {
     await this.runs
       .createQueryBuilder()
       .update()
-      .set(final ? { status: 'failed', error: reason.slice(0, MAX_ERROR_LENGTH), finishedAt: () => 'now()' } : { error: reason.slice(0, MAX_ERROR_LENGTH) })
+      .set(
+        final
+          ? { status: 'failed', error: reason.slice(0, MAX_ERROR_LENGTH), finishedAt: () => 'now()' }
+          : { error: reason.slice(0, MAX_ERROR_LENGTH) },
+      )
       .where('id = :id AND status IN (:...open)', { id, open: OPEN })
       .execute();
   }

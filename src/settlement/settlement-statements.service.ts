@@ -50,7 +50,8 @@ export class SettlementStatementsService {
   /** The bank payout file of a completed run: one line per merchant with a positive net. */
   async payoutsFile(runId: string): Promise<string> {
     const run = await this.runs.get(runId);
-    if (run.status !== 'completed') throw new DomainError('INVALID_STATE', `run ${runId} is ${run.status}; its payouts are known once it has completed`);
+    if (run.status !== 'completed')
+      throw new DomainError('INVALID_STATE', `run ${runId} is ${run.status}; its payouts are known once it has completed`);
     const lines: PayoutLine[] = await this.statements.query(PAYOUT_LINES, [runId]);
     return payoutsCsv(lines);
   }

@@ -23,7 +23,11 @@ export class SettlementModule {
     const workerProviders: Provider[] = options.runWorker ? [SettlementEngine, SettlementWorker] : [];
     return {
       module: SettlementModule,
-      imports: [TypeOrmModule.forFeature([SettlementRun, SettlementStatement]), BullModule.registerQueue({ name: SETTLEMENT_QUEUE }), AuthModule],
+      imports: [
+        TypeOrmModule.forFeature([SettlementRun, SettlementStatement]),
+        BullModule.registerQueue({ name: SETTLEMENT_QUEUE }),
+        AuthModule,
+      ],
       controllers: [SettlementController],
       providers: [SettlementQueue, SettlementRunsService, SettlementStatementsService, QueueBoard, ...workerProviders],
     };

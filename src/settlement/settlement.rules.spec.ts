@@ -22,7 +22,11 @@ describe('statementAmounts', () => {
 
   it('keeps gross − deductions = net and deductions + carriedForward = reversed + carriedIn', () => {
     for (let i = 0; i < 1000; i++) {
-      const input = { gross: Math.floor(Math.random() * 1e6), reversed: Math.floor(Math.random() * 1e6), carriedIn: Math.floor(Math.random() * 1e5) };
+      const input = {
+        gross: Math.floor(Math.random() * 1e6),
+        reversed: Math.floor(Math.random() * 1e6),
+        carriedIn: Math.floor(Math.random() * 1e5),
+      };
       const out = statementAmounts(input);
       expect(out.net).toBe(out.gross - out.deductions);
       expect(out.net).toBeGreaterThanOrEqual(0);
@@ -54,7 +58,14 @@ describe('payouts CSV', () => {
 
   it('starts with a BOM and a header, CRLF line ends, Chinese intact', () => {
     const text = payoutsCsv([
-      { merchantName: '老王,烧烤', bankName: '中国银行', accountName: '王"老板"', accountNumber: '6222021234567890123', net: 123405, statementId: 's1' },
+      {
+        merchantName: '老王,烧烤',
+        bankName: '中国银行',
+        accountName: '王"老板"',
+        accountNumber: '6222021234567890123',
+        net: 123405,
+        statementId: 's1',
+      },
     ]);
     expect(text).toBe(
       '\uFEFFmerchant,bank,account_holder,account_number,amount_yuan,statement_id\r\n' +

@@ -32,13 +32,18 @@ async function generate(db: Client): Promise<void> {
                     VALUES ('基准活动', 'catering', 1000000000000, 0, now() - interval '60 days', now() + interval '60 days', 'active') RETURNING id`)
   ).rows;
   const [round] = (
-    await db.query(`INSERT INTO rounds (campaign_id, name, claim_opens_at, claim_closes_at, per_resident_limit, voucher_valid_from, voucher_valid_until)
+    await db.query(
+      `INSERT INTO rounds (campaign_id, name, claim_opens_at, claim_closes_at, per_resident_limit, voucher_valid_from, voucher_valid_until)
                     VALUES ($1, '第一期', now() - interval '30 days', now() - interval '29 days', 1, now() - interval '30 days', now() + interval '30 days') RETURNING id`,
-      [campaign.id])
+      [campaign.id],
+    )
   ).rows;
   const [denomination] = (
-    await db.query(`INSERT INTO denominations (round_id, campaign_id, position, face_value, min_spend, quantity)
-                    VALUES ($1, $2, 0, 5000, 20000, $3) RETURNING id`, [round.id, campaign.id, REDEMPTIONS])
+    await db.query(
+      `INSERT INTO denominations (round_id, campaign_id, position, face_value, min_spend, quantity)
+                    VALUES ($1, $2, 0, 5000, 20000, $3) RETURNING id`,
+      [round.id, campaign.id, REDEMPTIONS],
+    )
   ).rows;
   await db.query(
     `INSERT INTO merchants (name, themes, bank_name, account_name, account_number, api_key_hash, api_key_hint)
@@ -74,7 +79,11 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'juhui-bench-settlement-'));
-  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench', settings: { shared_buffers: '1GB', max_wal_size: '4GB' } });
+  const postgres = new EmbeddedPostgres({
+    dataDir: join(dir, 'postgres'),
+    database: 'juhui_bench',
+    settings: { shared_buffers: '1GB', max_wal_size: '4GB' },
+  });
   const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: false });
   const giveUp = setTimeout(() => {
     process.stderr.write('benchmark gave up after 10 minutes\n');
@@ -87,14 +96,21 @@ async function main(): Promise<void> {
   try {
     await runMigrations(databaseUrl);
     await db.connect();
-    process.stdout.write(`settlement benchmark: ${REDEMPTIONS.toLocaleString('en')} redemptions over ${MERCHANTS.toLocaleString('en')} merchants\n`);
+    process.stdout.write(
+      `settlement benchmark: ${REDEMPTIONS.toLocaleString('en')} redemptions over ${MERCHANTS.toLocaleString('en')} merchants\n`,
+    );
     let started = performance.now();
     await generate(db);
     process.stdout.write(`  generated the rows (not timed)    ${seconds(started).toFixed(1)} s\n`);
 
     const cutoff = new Date();
     started = performance.now();
-    const baseline = (await db.query(`SELECT count(*)::int AS n, sum(face_value)::text AS total FROM redemptions WHERE settlement_statement_id IS NULL AND redeemed_at < $1`, [cutoff])).rows[0];
+    const baseline = (
+      await db.query(
+        `SELECT count(*)::int AS n, sum(face_value)::text AS total FROM redemptions WHERE settlement_statement_id IS NULL AND redeemed_at < $1`,
+        [cutoff],
+      )
+    ).rows[0];
     const baselineSeconds = seconds(started);
 
     worker = spawn(process.execPath, [join(__dirname, '..', '..', '..', 'src', 'worker.js')], {
@@ -118,7 +134,9 @@ async function main(): Promise<void> {
 
     const idleMb = rssMb(child.pid ?? 0, 'VmRSS');
     const queue = new Queue(SETTLEMENT_QUEUE, { connection: bullConnection(redisUrl) });
-    const [run] = (await db.query(`INSERT INTO settlement_runs (cutoff, status, requested_by) VALUES ($1, 'queued', 'bench') RETURNING id`, [cutoff])).rows;
+    const [run] = (
+      await db.query(`INSERT INTO settlement_runs (cutoff, status, requested_by) VALUES ($1, 'queued', 'bench') RETURNING id`, [cutoff])
+    ).rows;
     started = performance.now();
     await queue.add(SETTLEMENT_RUN_JOB, { runId: run.id }, { jobId: run.id });
     await queue.close();
@@ -126,7 +144,12 @@ async function main(): Promise<void> {
     let runPeakMb = idleMb;
     for (;;) {
       runPeakMb = Math.max(runPeakMb, rssMb(child.pid ?? 0, 'VmRSS'));
-      state = (await db.query(`SELECT status, error, statements, redemptions, net::text, extract(epoch FROM finished_at - started_at)::float AS busy FROM settlement_runs WHERE id = $1`, [run.id])).rows[0];
+      state = (
+        await db.query(
+          `SELECT status, error, statements, redemptions, net::text, extract(epoch FROM finished_at - started_at)::float AS busy FROM settlement_runs WHERE id = $1`,
+          [run.id],
+        )
+      ).rows[0];
       if (state.status === 'completed' || state.status === 'failed') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -162,6 +185,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -25,7 +25,9 @@ export class SettlementChain1764400000000 implements MigrationInterface {
         FROM (SELECT id, row_number() OVER (PARTITION BY merchant_id ORDER BY created_at, id) AS n FROM settlement_statements) numbered
        WHERE numbered.id = s.id`);
     await q.query(`ALTER TABLE settlement_statements ALTER COLUMN sequence SET NOT NULL`);
-    await q.query(`ALTER TABLE settlement_statements ADD CONSTRAINT settlement_statements_merchant_sequence UNIQUE (merchant_id, sequence)`);
+    await q.query(
+      `ALTER TABLE settlement_statements ADD CONSTRAINT settlement_statements_merchant_sequence UNIQUE (merchant_id, sequence)`,
+    );
     await q.query(`CREATE INDEX settlement_statements_run_idx ON settlement_statements (run_id, merchant_id)`);
     await q.query(
       `CREATE INDEX redemptions_unsettled_merchant_idx ON redemptions (merchant_id, redeemed_at) WHERE settlement_statement_id IS NULL`,
@@ -34,7 +36,9 @@ export class SettlementChain1764400000000 implements MigrationInterface {
       `CREATE INDEX redemptions_undeducted_merchant_idx ON redemptions (merchant_id, reversed_at)
         WHERE status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL`,
     );
-    await q.query(`CREATE UNIQUE INDEX settlement_runs_one_scheduled_per_cutoff ON settlement_runs (cutoff) WHERE requested_by = 'schedule'`);
+    await q.query(
+      `CREATE UNIQUE INDEX settlement_runs_one_scheduled_per_cutoff ON settlement_runs (cutoff) WHERE requested_by = 'schedule'`,
+    );
     await q.query(`CREATE INDEX settlement_runs_open_idx ON settlement_runs (created_at) WHERE status IN ('queued', 'running')`);
   }
 
@@ -45,6 +49,8 @@ export class SettlementChain1764400000000 implements MigrationInterface {
     await q.query(`DROP INDEX IF EXISTS redemptions_unsettled_merchant_idx`);
     await q.query(`DROP INDEX IF EXISTS settlement_statements_run_idx`);
     await q.query(`ALTER TABLE settlement_statements DROP CONSTRAINT IF EXISTS settlement_statements_merchant_sequence`);
-    await q.query(`ALTER TABLE settlement_statements DROP COLUMN IF EXISTS voided_count, DROP COLUMN IF EXISTS carried_in, DROP COLUMN IF EXISTS sequence`);
+    await q.query(
+      `ALTER TABLE settlement_statements DROP COLUMN IF EXISTS voided_count, DROP COLUMN IF EXISTS carried_in, DROP COLUMN IF EXISTS sequence`,
+    );
   }
 }
