@@ -14,6 +14,7 @@ import { ApiClient } from './support/http';
 import { settlementProblems } from './support/settlement-invariants';
 import { bootTestApp, TestApp, testEnvironment } from './support/test-app';
 import { startWorkerProcess, WorkerProcess } from './support/worker-process';
+import { startApiProcess } from './support/api-process';
 
 const minutesAgo = (minutes: number): Date => new Date(Date.now() - minutes * 60_000);
 const WORKER_ENV = { SETTLEMENT_JOB_LOCK_SECONDS: '3', SETTLEMENT_RECOVERY_SECONDS: '1', SETTLEMENT_RETRY_DELAY_MS: '100' };
@@ -227,6 +228,25 @@ describe('settlement workers (separate processes)', () => {
     );
     expect(statements.n).toBe(statements.pairs);
     expect(await settlementProblems(t.db)).toEqual([]);
+  });
+
+  it('runs the worker inside an API process when RUN_WORKER is on (npm start)', async () => {
+    const [merchant] = await seedMerchants(1, 3);
+    const apiProcess = await startApiProcess(testEnvironment(t.db, t.redisUrl, { ...WORKER_ENV, RUN_WORKER: 'true' }));
+    try {
+      const viaProcess = new ApiClient(apiProcess.baseUrl);
+      const response = await viaProcess.post('/api/v1/settlements/runs', { cutoff: new Date().toISOString() }, { token: bureau });
+      expect(response.status).toBe(202);
+      const run = await waitForRun(viaProcess, bureau, response.body.id);
+      expect(run.status).toBe('completed');
+      const statements = await viaProcess.get(`/api/v1/settlements/statements?runId=${run.id}&merchantId=${merchant}`, { token: bureau });
+      expect(statements.body.items[0].redemptionCount).toBe(3);
+      expect((await viaProcess.get('/admin/queues')).status).toBe(401);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => apiProcess.child.once('exit', (code) => resolve(code)));
+      await apiProcess.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 
   it('starts the daily run from the job scheduler at SETTLEMENT_CRON, once per cutoff however often it fires', async () => {
