@@ -87,6 +87,9 @@ describe('settlement workers (separate processes)', () => {
     await redis.flushdb();
     await redis.quit();
 
+    const unfinished = await api.get(`/api/v1/settlements/runs/${runId}/payouts.csv`, { token: bureau });
+    expect([unfinished.status, unfinished.body.code]).toEqual([409, 'INVALID_STATE']);
+
     await startWorker();
     const run = await waitForRun(api, bureau, runId);
     expect(run.status).toBe('completed');

@@ -314,6 +314,9 @@ describe('settlement (API with the worker in process)', () => {
       expect(failed.status).toBe('failed');
       expect(failed.error).toContain('ledger closed for audit');
       expect(failed.attempts).toBe(5);
+      const file = await api.get(`/api/v1/settlements/runs/${failed.id}/payouts.csv`, { token: bureau });
+      expect(file.status).toBe(200); // (fetch's text() drops the BOM)
+      expect(file.text).toBe('merchant,bank,account_holder,account_number,amount_yuan,statement_id\r\n');
     } finally {
       await t.db.query(`DROP TRIGGER refuse_statements ON settlement_statements; DROP FUNCTION refuse_statements();`);
     }

@@ -32,9 +32,10 @@ export class SettlementRunsService {
       ]);
     }
     const inserted = await this.runs.insert({ cutoff: at, status: 'queued', requestedBy });
-    const id = (inserted.identifiers[0] as { id: string }).id;
-    await this.queue.tryEnqueueRun(id);
-    return this.get(id);
+    // Read before queueing: a worker may pick the run up at once, and the answer is the run as requested.
+    const run = await this.get((inserted.identifiers[0] as { id: string }).id);
+    await this.queue.tryEnqueueRun(run.id);
+    return run;
   }
 
   /** The daily run (cutoff: the start of today); at most one per cutoff however often the schedule fires. */

@@ -47,11 +47,16 @@ export class SettlementStatementsService {
     return statement;
   }
 
-  /** The bank payout file of a completed run: one line per merchant with a positive net. */
+  /**
+   * The bank payout file of a finished run: one line per merchant with a positive net. A run
+   * that failed part-way still has the statements it committed (they are final), so its file
+   * lists those; an unfinished run has no file yet.
+   */
   async payoutsFile(runId: string): Promise<string> {
     const run = await this.runs.get(runId);
-    if (run.status !== 'completed')
-      throw new DomainError('INVALID_STATE', `run ${runId} is ${run.status}; its payouts are known once it has completed`);
+    if (run.status === 'queued' || run.status === 'running') {
+      throw new DomainError('INVALID_STATE', `run ${runId} is ${run.status}; its payouts are known once it has finished`);
+    }
     const lines: PayoutLine[] = await this.statements.query(PAYOUT_LINES, [runId]);
     return payoutsCsv(lines);
   }
