@@ -1,4 +1,4 @@
-import { INestApplication, RequestMethod } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -54,6 +54,17 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   setUpOpenApi(app);
   await app.init();
   return app;
+}
+
+/**
+ * The worker process: the same modules without an HTTP server, with the background worker
+ * switched on whatever RUN_WORKER says (that switch is about the API process).
+ */
+export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runWorker: true }), { bufferLogs: true });
+  context.useLogger(context.get(Logger));
+  await context.init();
+  return context;
 }
 
 function setUpOpenApi(app: INestApplication): void {

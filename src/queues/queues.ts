@@ -24,3 +24,6 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
   removeOnFail: { age: 30 * 24 * 3600 },
 };
+
+/** Settlement runs (job name `run`, jobId = the run id) and the daily schedule that creates them. */
+export const SETTLEMENT_QUEUE = 'settlement';

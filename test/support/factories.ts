@@ -1,7 +1,7 @@
 import { signToken } from '../../src/auth/jwt';
 import type { Theme } from '../../src/common/domain/themes';
 import { ApiClient } from './http';
-import { TEST_ADMIN, TEST_JWT_SECRET } from './test-app';
+import { TEST_ADMIN, TEST_JWT_SECRET, TestDatabase } from './test-app';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -76,4 +76,71 @@ export async function makeRound(api: ApiClient, token: string, campaignId: strin
 /** Registers a merchant; returns the merchant view and its one-time API key. */
 export async function makeMerchant(api: ApiClient, token: string, overrides: Record<string, unknown> = {}) {
   return expectCreated<{ merchant: any; apiKey: string }>(api.post('/api/v1/merchants', merchantInput(overrides), { token }), 'create merchant');
+}
+
+export interface RedemptionSource {
+  campaignId: string;
+  roundId: string;
+  denominationId: string;
+}
+
+/** A published campaign with one round (through the API): what inserted redemptions refer to. */
+export async function makeRedemptionSource(api: ApiClient, token: string): Promise<RedemptionSource> {
+  const campaign = await makeCampaign(api, token);
+  const round = await makeRound(api, token, campaign.id);
+  return { campaignId: campaign.id, roundId: round.id, denominationId: round.denominations[0].id };
+}
+
+/**
+ * Redeemed vouchers and their redemptions, inserted straight into the database (one row per
+ * entry of `redemptions`, at its time and face value), for settlement tests that must not
+ * depend on the redemption endpoints. Returns the new redemption ids.
+ */
+export async function insertRedemptions(
+  db: TestDatabase,
+  source: RedemptionSource,
+  merchantId: string,
+  redemptions: Array<{ at: Date; faceValue: number }>,
+): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::timestamptz[], $2::bigint[]) WITH ORDINALITY AS t(redeemed_at, face_value, n)
+     ), voucher AS (
+       INSERT INTO vouchers (code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend,
+                             valid_from, valid_until, status, claimed_at, redeemed_at)
+       SELECT upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 20)), 'resident-' || n, $3, $4, $5, 'catering',
+              face_value, face_value * 4, redeemed_at - interval '10 days', redeemed_at + interval '30 days', 'redeemed',
+              redeemed_at - interval '1 hour', redeemed_at
+         FROM input ORDER BY n
+       RETURNING id, code, face_value, redeemed_at
+     ), redemption AS (
+       INSERT INTO redemptions (voucher_id, merchant_id, campaign_id, round_id, denomination_id, code, face_value,
+                                order_amount, discount, payable, redeemed_at)
+       SELECT id, $6, $3, $4, $5, code, face_value, face_value * 4, face_value, face_value * 3, redeemed_at FROM voucher
+       RETURNING id
+     )
+     SELECT id FROM redemption`,
+    [redemptions.map((r) => r.at.toISOString()), redemptions.map((r) => r.faceValue), source.campaignId, source.roundId, source.denominationId, merchantId],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Reverses redemptions straight in the database, as the reversal endpoint would (at `at`). */
+export async function reverseRedemptions(db: TestDatabase, ids: string[], at = new Date()): Promise<void> {
+  await db.query(
+    `UPDATE redemptions SET status = 'reversed', reversed_at = $2, reversal_reason = 'test reversal' WHERE id = ANY($1::uuid[]) AND status = 'active'`,
+    [ids, at.toISOString()],
+  );
+}
+
+/** Polls a settlement run until it has completed or failed, and returns it. */
+export async function waitForRun(api: ApiClient, token: string, runId: string, timeoutMs = 90_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await api.get(`/api/v1/settlements/runs/${runId}`, { token });
+    if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
+    if (response.body.status === 'completed' || response.body.status === 'failed') return response.body;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${response.body.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
