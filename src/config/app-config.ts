@@ -92,6 +92,10 @@ export class EnvironmentVariables {
   /** Overrides of the named rate-limit policies: "claims.resident=10/60,claims.ip=1200/60". */
   @IsOptional() @IsString()
   RATE_LIMITS?: string;
+
+  /** How many days after a redemption the merchant may still reverse it (a refund). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(366)
+  REDEMPTION_REVERSAL_WINDOW_DAYS = 7;
 }
 
 /** Every variable the service reads; anything else in the environment is ignored. */
@@ -99,6 +103,7 @@ const ENVIRONMENT_VARIABLES = [
   'NODE_ENV', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'AUTH_JWT_SECRET', 'BUREAU_ADMIN_USERNAME',
   'BUREAU_ADMIN_PASSWORD', 'CAMPAIGN_TIMEZONE', 'TRUST_PROXY', 'RUN_WORKER', 'SEED_DEMO', 'LOG_LEVEL',
   'DB_POOL_SIZE', 'BODY_LIMIT_BYTES', 'BUREAU_TOKEN_TTL_SECONDS', 'RATE_LIMITS',
+  'REDEMPTION_REVERSAL_WINDOW_DAYS',
 ] as const satisfies ReadonlyArray<keyof EnvironmentVariables>;
 
 export class ConfigError extends Error {
@@ -157,6 +162,7 @@ export interface AppConfig {
   readonly dbPoolSize: number;
   readonly bodyLimitBytes: number;
   readonly rateLimits: RateLimitPolicies;
+  readonly redemptionReversalWindowDays: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -183,5 +189,6 @@ export function toAppConfig(
     dbPoolSize: env.DB_POOL_SIZE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     rateLimits: parseRateLimits(env.RATE_LIMITS),
+    redemptionReversalWindowDays: env.REDEMPTION_REVERSAL_WINDOW_DAYS,
   });
 }

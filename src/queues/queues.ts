@@ -24,3 +24,6 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
   removeOnFail: { age: 30 * 24 * 3600 },
 };
+
+/** Housekeeping on a schedule: marking expired vouchers, purging old idempotency keys. */
+export const MAINTENANCE_QUEUE = 'maintenance';
