@@ -5,6 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * /redemptions/:id/reverse). One row per (merchant, key): claimed atomically by an
  * INSERT … ON CONFLICT DO NOTHING, completed with the stored response in the same
  * transaction as the work itself, purged by the maintenance job once past retention.
+ * merchant_id is only the key's namespace (no foreign key): a request from a merchant
+ * JWT naming no merchant still gets, and can replay, its refusal.
  */
 export class IdempotencyKeys1764300000000 implements MigrationInterface {
   name = 'IdempotencyKeys1764300000000';
@@ -13,7 +15,7 @@ export class IdempotencyKeys1764300000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE idempotency_keys (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-        merchant_id uuid NOT NULL REFERENCES merchants(id),
+        merchant_id uuid NOT NULL,
         key varchar(255) NOT NULL,
         fingerprint char(64) NOT NULL,
         state varchar(16) NOT NULL CHECK (state IN ('in_progress','completed')),
