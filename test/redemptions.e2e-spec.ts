@@ -195,6 +195,16 @@ describe('checkout redemption', () => {
       expect((await redeem(shop.key, good, 'k'.repeat(255))).status).toBe(201);
     });
 
+    it('refuses a merchant suspended after it started redeeming, at once', async () => {
+      const shopToSuspend = await merchant();
+      expect((await redeem(shopToSuspend.key, { code: (await voucher()).code, orderAmount: 25000 })).status).toBe(201);
+      expect((await api.patch(`/api/v1/merchants/${shopToSuspend.id}`, { status: 'suspended' }, { token: bureau })).status).toBe(200);
+      const v = await voucher();
+      const refused = await redeem(shopToSuspend.key, { code: v.code, orderAmount: 25000 });
+      expect([refused.status, refused.body.code]).toEqual([403, 'MERCHANT_NOT_ELIGIBLE']);
+      expect(await voucherStatus(v.id)).toBe('claimed');
+    });
+
     it('lets only merchants redeem', async () => {
       const v = await voucher();
       const body = { code: v.code, orderAmount: 25000 };

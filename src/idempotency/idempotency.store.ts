@@ -32,13 +32,22 @@ export interface Lease {
 export class IdempotencyStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Claims a new key atomically; undefined when the (merchant, key) pair already exists. */
+  /**
+   * Claims a new key atomically; undefined when the (merchant, key) pair already exists.
+   * The claim commits without waiting for its WAL flush (synchronous_commit off for this
+   * statement only): it is a lock, not a fact. If the server crashed before the flush the
+   * claim is gone, which is harmless, because the work has not committed either; and the
+   * work's own synchronous commit flushes the WAL up to and including the claim.
+   */
   async claim(merchantId: string, key: string, fingerprint: string, token: string): Promise<Lease | undefined> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      `INSERT INTO idempotency_keys (merchant_id, key, fingerprint, state, lock_token, locked_at)
-       VALUES ($1, $2, $3, 'in_progress', $4, now())
-       ON CONFLICT (merchant_id, key) DO NOTHING
-       RETURNING id`,
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+       claimed AS (
+         INSERT INTO idempotency_keys (merchant_id, key, fingerprint, state, lock_token, locked_at)
+         VALUES ($1, $2, $3, 'in_progress', $4, now())
+         ON CONFLICT (merchant_id, key) DO NOTHING
+         RETURNING id)
+       SELECT claimed.id FROM claimed, relaxed`,
       [merchantId, key, fingerprint, token],
     );
     return rows[0] ? { id: rows[0].id, token } : undefined;
