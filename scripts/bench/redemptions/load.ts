@@ -54,6 +54,8 @@ export interface LoadResult {
   p99Ms: number;
   /** The first few unexpected answers, to explain failures. */
   samples: string[];
+  /** Every request's latency in ms, to combine several slices. */
+  latencies: number[];
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -100,7 +102,21 @@ export async function runLoad(options: {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summarise(ok, failed, Number(process.hrtime.bigint() - started) / 1e9, latencies, samples);
+}
+
+function summarise(ok: number, failed: number, seconds: number, latencies: number[], samples: string[]): LoadResult {
   const sorted = Float64Array.from(latencies).sort();
-  return { ok, failed, seconds, perSecond: ok / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), samples };
+  return { ok, failed, seconds, perSecond: ok / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), samples, latencies };
+}
+
+/** Several measurement slices as one: total answers over total time, percentiles over every request. */
+export function combine(results: LoadResult[]): LoadResult {
+  return summarise(
+    results.reduce((sum, r) => sum + r.ok, 0),
+    results.reduce((sum, r) => sum + r.failed, 0),
+    results.reduce((sum, r) => sum + r.seconds, 0),
+    results.flatMap((r) => r.latencies),
+    results.flatMap((r) => r.samples).slice(0, 5),
+  );
 }

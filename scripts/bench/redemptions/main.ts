@@ -11,7 +11,7 @@ import { EmbeddedPostgres } from '../../../src/runtime/embedded-postgres';
 import { EmbeddedRedis } from '../../../src/runtime/embedded-redis';
 import { freePort, stopChild } from '../../../src/runtime/processes';
 import { generateVoucherCode } from '../../../src/vouchers/voucher-code';
-import { HttpClient, LoadResult, runLoad } from './load';
+import { combine, HttpAnswer, HttpClient, LoadResult, runLoad } from './load';
 
 /**
  * Redemptions per second and p99 over distinct vouchers, through real HTTP with merchant
@@ -19,7 +19,7 @@ import { HttpClient, LoadResult, runLoad } from './load';
  * Redis; and, in the same run, the framework ceiling: the same process's trivial
  * GET /health/live under the same load. Loopback only, bounded in time.
  *
- *   npm run bench:redemptions [-- --seconds 10 --concurrency 32 --merchants 8]
+ *   npm run bench:redemptions [-- --seconds 10 --slices 5 --concurrency 32 --merchants 8 --vouchers 60000 --wait-events]
  */
 const ADMIN = { username: 'admin', password: 'bench-admin-password' };
 const JWT_SECRET = 'bench-secret-for-jwt-signing-0123456789abcdef';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '32' },
       merchants: { type: 'string', default: '8' },
+      slices: { type: 'string', default: '5' },
       vouchers: { type: 'string', default: '60000' },
       'wait-events': { type: 'boolean', default: false },
     },
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const merchantCount = Number(values.merchants);
   const voucherCount = Number(values.vouchers);
+  const slices = Number(values.slices);
 
   const dir = mkdtempSync(join(tmpdir(), 'juhui-bench-redemptions-'));
   const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench', settings: { max_connections: '200', ...(process.env.BENCH_PG_ASYNC ? { synchronous_commit: 'off' } : {}) } });
@@ -76,13 +78,10 @@ async function main(): Promise<void> {
     const setup = await prepare(http, databaseUrl, merchantCount, voucherCount);
     process.stdout.write(
       `setup: ${merchantCount} merchants (API keys), ${voucherCount} distinct claimed vouchers inserted; ` +
-        `${concurrency} keep-alive connections, ${seconds} s per measurement, node ${process.version}\n`,
+        `${concurrency} keep-alive connections, ${seconds} s per measurement in ${slices} interleaved slices, node ${process.version}\n`,
     );
 
     const health = () => () => http.send('GET', '/health/live');
-    await runLoad({ durationMs: 2000, concurrency, next: health, expect: (a) => a.status === 200 }); // warm-up
-    const ceiling = await runLoad({ durationMs: seconds * 1000, concurrency, next: health, expect: (a) => a.status === 200 });
-
     let index = 0;
     const redeem = () => {
       const code = setup.codes[index];
@@ -92,11 +91,24 @@ async function main(): Promise<void> {
       return () =>
         http.send('POST', '/api/v1/redemptions', { authorization: `Bearer ${apiKey}`, 'idempotency-key': randomUUID() }, { code, orderAmount: 25000 + (index % 1000) });
     };
+    const measure = (next: () => (() => Promise<HttpAnswer>) | undefined, status: number, durationMs: number) =>
+      runLoad({ durationMs, concurrency, next, expect: (answer) => answer.status === status });
+
+    // Warm-up, then the two measurements interleaved in slices, so that both see the same
+    // background load on a shared machine and the ratio compares like with like.
+    await measure(health, 200, 2000);
     const warmUpUntil = Math.min(2000, Math.floor(voucherCount / 10));
-    await runLoad({ durationMs: 2000, concurrency, next: () => (index < warmUpUntil ? redeem() : undefined), expect: (a) => a.status === 201 });
+    await measure(() => (index < warmUpUntil ? redeem() : undefined), 201, 2000);
     const sampling = values['wait-events'] ? sampleWaitEvents(databaseUrl) : undefined;
-    const redemptions = await runLoad({ durationMs: seconds * 1000, concurrency, next: redeem, expect: (a) => a.status === 201 });
+    const ceilingSlices: LoadResult[] = [];
+    const redemptionSlices: LoadResult[] = [];
+    for (let slice = 0; slice < slices; slice++) {
+      ceilingSlices.push(await measure(health, 200, (seconds * 1000) / slices));
+      redemptionSlices.push(await measure(redeem, 201, (seconds * 1000) / slices));
+    }
     if (sampling) process.stdout.write(`database sessions by state/wait event during the measurement:\n${await sampling.stop()}\n`);
+    const ceiling = combine(ceilingSlices);
+    const redemptions = combine(redemptionSlices);
     const stored = await countRedemptions(databaseUrl);
     const database = await databaseRoundTrips(databaseUrl, seconds, concurrency);
 
