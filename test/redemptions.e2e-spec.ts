@@ -341,9 +341,9 @@ describe('checkout redemption', () => {
       const [run] = await t.db.query<{ id: string }>(`INSERT INTO settlement_runs (cutoff, status) VALUES (now(), 'completed') RETURNING id`);
       const [statement] = await t.db.query<{ id: string }>(
         `INSERT INTO settlement_statements (run_id, merchant_id, redemption_count, gross, deductions, net) VALUES ($1, $2, 1, 5000, 0, 5000) RETURNING id`,
-        [run!.id, shop.id],
+        [run.id, shop.id],
       );
-      await t.db.query(`UPDATE redemptions SET settlement_statement_id = $1 WHERE id = $2`, [statement!.id, redemption.id]);
+      await t.db.query(`UPDATE redemptions SET settlement_statement_id = $1 WHERE id = $2`, [statement.id, redemption.id]);
       expect((await reverse(shop.key, redemption.id)).status).toBe(200);
       const due = await t.db.query(
         `SELECT id FROM redemptions WHERE status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL`,
@@ -421,14 +421,14 @@ describe('checkout redemption', () => {
       const overdue = await Promise.all([1, 2, 3].map(() => voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil: new Date(Date.now() - 1000) })));
       const valid = await voucher();
       const redeemedOverdue = await voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil: new Date(Date.now() - 1000), status: 'redeemed' });
-      expect((await verify(shop.key, { code: overdue[0]!.code, orderAmount: 25000 })).body.reason).toBe('VOUCHER_EXPIRED');
+      expect((await verify(shop.key, { code: overdue[0].code, orderAmount: 25000 })).body.reason).toBe('VOUCHER_EXPIRED');
 
       const changed = await t.app.get(MaintenanceProcessor).process({ name: MAINTENANCE_JOBS.expireVouchers.name } as never);
       expect(changed.changed).toBeGreaterThanOrEqual(3);
       for (const v of overdue) expect(await voucherStatus(v.id)).toBe('expired');
       expect(await voucherStatus(valid.id)).toBe('claimed');
       expect(await voucherStatus(redeemedOverdue.id)).toBe('redeemed');
-      expect((await redeem(shop.key, { code: overdue[1]!.code, orderAmount: 25000 })).body.code).toBe('VOUCHER_EXPIRED');
+      expect((await redeem(shop.key, { code: overdue[1].code, orderAmount: 25000 })).body.code).toBe('VOUCHER_EXPIRED');
     });
 
     it('purges idempotency keys older than 24 hours and keeps newer ones', async () => {

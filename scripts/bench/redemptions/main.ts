@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const redeem = () => {
       const code = setup.codes[index];
       if (code === undefined) return undefined;
-      const apiKey = setup.apiKeys[index % setup.apiKeys.length]!;
+      const apiKey = setup.apiKeys[index % setup.apiKeys.length];
       index++;
       return () =>
         http.send('POST', '/api/v1/redemptions', { authorization: `Bearer ${apiKey}`, 'idempotency-key': randomUUID() }, { code, orderAmount: 25000 + (index % 1000) });
