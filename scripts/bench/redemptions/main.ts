@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       `context: the same PostgreSQL answers ${database.toFixed(0)} "SELECT 1" round trips/s to a 20-connection pool here; ` +
-        `a redemption makes 8 database round trips (2 of them commits), 1 Redis round trip and 1 HTTP exchange\n`,
+        `a redemption makes 8 database round trips (2 commits, 1 waiting for a WAL flush), 1 Redis round trip and 1 HTTP exchange\n`,
     );
     if (index >= voucherCount) process.stdout.write(`note: all ${voucherCount} vouchers were used before the time ran out; pass --vouchers to insert more\n`);
     http.close();
