@@ -11,6 +11,7 @@ import { MerchantsService } from '../merchants/merchants.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { VouchersService } from '../vouchers/vouchers.service';
 import type { Voucher } from '../vouchers/voucher.entity';
+import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
 import { Redemption } from './redemption.entity';
 import { assessCheckout, CheckoutAssessment, decideReversal, reversalWindowStart } from './redemption.rules';
@@ -26,6 +27,11 @@ export interface VerifyResult {
 }
 
 export type ReversalView = RedemptionView & { voucherStatus: 'claimed' | 'expired' };
+
+/** The request as it identifies an idempotent retry: the code in canonical form, however it was typed. */
+function identifyingPayload(input: RedeemVoucherDto): RedeemVoucherDto {
+  return { ...input, code: normaliseVoucherCode(input.code) ?? input.code };
+}
 
 /** Whose redemptions a caller may list: one merchant's, or (bureau) everyone's. */
 export type RedemptionScope = { merchantId: string } | { merchantId?: undefined };
@@ -60,7 +66,7 @@ export class RedemptionsService {
     const reading = this.read(merchantId, input.code);
     reading.catch(() => undefined); // awaited below unless the key answers first
     return this.counted(this.metrics.redemptions, 'created', () =>
-      this.idempotency.run({ merchantId, key: idempotencyKey, operation: 'POST /redemptions', payload: input }, 201, async (commit) => {
+      this.idempotency.run({ merchantId, key: idempotencyKey, operation: 'POST /redemptions', payload: identifyingPayload(input) }, 201, async (commit) => {
         const now = new Date();
         const { voucher, assessment } = this.decide(await reading, input.orderAmount, now);
         if (!assessment.eligible) throw new DomainError(assessment.reason, assessment.message);
