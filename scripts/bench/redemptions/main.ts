@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const slices = Number(values.slices);
 
   const dir = mkdtempSync(join(tmpdir(), 'juhui-bench-redemptions-'));
-  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench', settings: { max_connections: '200', ...(process.env.BENCH_PG_ASYNC ? { synchronous_commit: 'off' } : {}) } });
+  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench', settings: { max_connections: '200' } });
   const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: true });
   let api: ReturnType<typeof spawn> | undefined;
   try {
