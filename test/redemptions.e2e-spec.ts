@@ -6,7 +6,7 @@ import { MAINTENANCE_JOBS } from '../src/redemptions/maintenance.jobs';
 import { MaintenanceProcessor } from '../src/redemptions/maintenance.processor';
 import { formatVoucherCode } from '../src/vouchers/voucher-code';
 import { ApiClient } from './support/http';
-import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound, merchantToken, residentToken } from './support/factories';
+import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound, merchantToken, residentToken, waitForRun } from './support/factories';
 import { bootTestApp, TestApp } from './support/test-app';
 
 const DAY = 24 * 3600_000;
@@ -336,19 +336,21 @@ describe('checkout redemption', () => {
       expect((await reverse(shop.key, redemption.id)).status).toBe(200);
     });
 
-    it('leaves a settled redemption marked for deduction from the next statement', async () => {
+    it('deducts a reversal of a settled redemption from the merchant\'s next statement', async () => {
       const { redemption } = await redeemed();
-      const [run] = await t.db.query<{ id: string }>(`INSERT INTO settlement_runs (cutoff, status) VALUES (now(), 'completed') RETURNING id`);
-      const [statement] = await t.db.query<{ id: string }>(
-        `INSERT INTO settlement_statements (run_id, merchant_id, redemption_count, gross, deductions, net) VALUES ($1, $2, 1, 5000, 0, 5000) RETURNING id`,
-        [run.id, shop.id],
-      );
-      await t.db.query(`UPDATE redemptions SET settlement_statement_id = $1 WHERE id = $2`, [statement.id, redemption.id]);
+      const settle = async () => {
+        const run = await api.post('/api/v1/settlements/runs', { cutoff: new Date().toISOString() }, { token: bureau });
+        expect(run.status).toBe(202);
+        expect((await waitForRun(api, bureau, run.body.id)).status).toBe('completed');
+        const statements = await api.get(`/api/v1/settlements/statements?runId=${run.body.id}&merchantId=${shop.id}`, { token: bureau });
+        return statements.body.items[0];
+      };
+      const first = await settle();
+      expect(first.gross).toBeGreaterThanOrEqual(5000);
       expect((await reverse(shop.key, redemption.id)).status).toBe(200);
-      const due = await t.db.query(
-        `SELECT id FROM redemptions WHERE status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL`,
-      );
-      expect(due).toEqual([{ id: redemption.id }]);
+      const second = await settle();
+      // Nothing else was redeemed, so the deduction exceeds the gross and carries over whole.
+      expect(second).toMatchObject({ reversalCount: 1, gross: 0, deductions: 0, net: 0, carriedForward: 5000 });
     });
 
     it("refuses another merchant's redemption, unknown ids and malformed requests", async () => {
