@@ -77,3 +77,14 @@ export async function makeRound(api: ApiClient, token: string, campaignId: strin
 export async function makeMerchant(api: ApiClient, token: string, overrides: Record<string, unknown> = {}) {
   return expectCreated<{ merchant: any; apiKey: string }>(api.post('/api/v1/merchants', merchantInput(overrides), { token }), 'create merchant');
 }
+
+/** A published campaign with one round open for claims now; returns the round view (with denomination ids). */
+export async function makeOpenRound(api: ApiClient, token: string, roundOverrides: Record<string, unknown> = {}, campaignOverrides: Record<string, unknown> = {}) {
+  const campaign = await makeCampaign(api, token, campaignOverrides);
+  return makeRound(api, token, campaign.id, roundOverrides);
+}
+
+/** POST /api/v1/claims as the given resident. */
+export function claimAs(api: ApiClient, residentId: string, denominationId: string, headers?: Record<string, string>) {
+  return api.post('/api/v1/claims', { denominationId }, { token: residentToken(residentId), headers });
+}
