@@ -47,7 +47,7 @@ describe('flash claims through dependency outages', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const count = async (db: { query: TestDatabase['query'] }, denominationId: string) =>
-    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId]))[0]!.n);
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId]))[0].n);
   const storedIds = async (db: { query: TestDatabase['query'] }, ids: string[]) =>
     (await db.query<{ id: string }>('SELECT id FROM vouchers WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.id).sort();
 
@@ -61,7 +61,9 @@ describe('flash claims through dependency outages', () => {
       api = await startApiProcess(env);
       const client = new ApiClient(api.baseUrl);
       const quantity = 600;
-      const round = await makeOpenRound(client, await bureauToken(client), { denominations: [{ faceValue: 1000, minSpend: 5000, quantity }] });
+      const round = await makeOpenRound(client, await bureauToken(client), {
+        denominations: [{ faceValue: 1000, minSpend: 5000, quantity }],
+      });
       const denominationId = round.denominations[0].id as string;
 
       const outage = (async () => {
@@ -106,14 +108,19 @@ describe('flash claims through dependency outages', () => {
       }
     };
     const env = {
-      ...testEnvironment({ url: databaseUrl } as TestDatabase, await createTestRedisUrl(), { RATE_LIMITS: 'claims.ip=1000000/60', RUN_WORKER: 'false' }),
+      ...testEnvironment({ url: databaseUrl } as TestDatabase, await createTestRedisUrl(), {
+        RATE_LIMITS: 'claims.ip=1000000/60',
+        RUN_WORKER: 'false',
+      }),
     };
     let api: ApiProcess | undefined;
     try {
       api = await startApiProcess(env);
       const client = new ApiClient(api.baseUrl);
       const quantity = 600;
-      const round = await makeOpenRound(client, await bureauToken(client), { denominations: [{ faceValue: 1000, minSpend: 5000, quantity }] });
+      const round = await makeOpenRound(client, await bureauToken(client), {
+        denominations: [{ faceValue: 1000, minSpend: 5000, quantity }],
+      });
       const denominationId = round.denominations[0].id as string;
 
       const outage = (async () => {

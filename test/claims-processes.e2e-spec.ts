@@ -25,8 +25,9 @@ describe('flash claims across API processes', () => {
   });
 
   const stored = async (denominationId: string) =>
-    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId]))[0]!.n);
-  const storedIds = async (ids: string[]) => (await db.query<{ id: string }>('SELECT id FROM vouchers WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.id);
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId]))[0].n);
+  const storedIds = async (ids: string[]) =>
+    (await db.query<{ id: string }>('SELECT id FROM vouchers WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.id);
 
   it('(c) two processes share stock, per-resident limits and rate limits exactly', async () => {
     const round = await makeOpenRound(new ApiClient(a.baseUrl), bureau, {

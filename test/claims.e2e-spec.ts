@@ -17,7 +17,7 @@ describe('flash claims (one API process)', () => {
   });
   afterAll(() => t.close());
 
-  const count = async (sql: string, params: unknown[]) => Number((await t.db.query<{ n: string }>(sql, params))[0]!.n);
+  const count = async (sql: string, params: unknown[]) => Number((await t.db.query<{ n: string }>(sql, params))[0].n);
 
   it('(a) 2,000 distinct residents against 500 vouchers: exactly 500 created, the rest SOLD_OUT', async () => {
     const round = await makeOpenRound(api, bureau, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 500 }] });
@@ -28,7 +28,9 @@ describe('flash claims (one API process)', () => {
     expect(answers.filter((a) => a.status === 409 && a.body.code === 'SOLD_OUT')).toHaveLength(1500);
     expect(await count('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId])).toBe(500);
     // Every 201 is a stored voucher, with the code it was answered with.
-    const stored = await t.db.query<{ id: string; code: string }>('SELECT id, code FROM vouchers WHERE denomination_id = $1', [denominationId]);
+    const stored = await t.db.query<{ id: string; code: string }>('SELECT id, code FROM vouchers WHERE denomination_id = $1', [
+      denominationId,
+    ]);
     const codes = new Map(stored.map((row) => [row.id, row.code]));
     for (const answer of created) expect(codes.get(answer.body.id)).toBe(String(answer.body.code).replace(/-/g, ''));
     expect(new Set(created.map((a) => a.body.code)).size).toBe(500);
@@ -38,7 +40,10 @@ describe('flash claims (one API process)', () => {
   });
 
   it('(b) one resident firing 50 parallel claims with limit 1 gets exactly one voucher', async () => {
-    const round = await makeOpenRound(api, bureau, { perResidentLimit: 1, denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 100 }] });
+    const round = await makeOpenRound(api, bureau, {
+      perResidentLimit: 1,
+      denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 100 }],
+    });
     const denominationId = round.denominations[0].id as string;
     const answers = await Promise.all(Array.from({ length: 50 }, () => claimAs(api, 'eager', denominationId)));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
@@ -66,8 +71,14 @@ describe('flash claims (one API process)', () => {
   it('(e) refuses claims before and after the window, and for a campaign not active, with ROUND_NOT_OPEN', async () => {
     const now = Date.now();
     const campaign = await makeCampaign(api, bureau);
-    const early = await makeRound(api, bureau, campaign.id, { claimOpensAt: new Date(now + HOUR).toISOString(), claimClosesAt: new Date(now + 2 * HOUR).toISOString() });
-    const late = await makeRound(api, bureau, campaign.id, { claimOpensAt: new Date(now - 2 * HOUR).toISOString(), claimClosesAt: new Date(now - HOUR).toISOString() });
+    const early = await makeRound(api, bureau, campaign.id, {
+      claimOpensAt: new Date(now + HOUR).toISOString(),
+      claimClosesAt: new Date(now + 2 * HOUR).toISOString(),
+    });
+    const late = await makeRound(api, bureau, campaign.id, {
+      claimOpensAt: new Date(now - 2 * HOUR).toISOString(),
+      claimClosesAt: new Date(now - HOUR).toISOString(),
+    });
     for (const round of [early, late]) {
       const answer = await claimAs(api, 'punctual', round.denominations[0].id);
       expect(answer.status).toBe(409);
@@ -92,7 +103,10 @@ describe('flash claims (one API process)', () => {
     expect(refused.status).toBeGreaterThanOrEqual(400);
     const answers = await Promise.all(Array.from({ length: 120 }, (_, i) => claimAs(api, `budget-${i}`, round.denominations[0].id)));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(40);
-    const [{ committed }] = await t.db.query<{ committed: string }>('SELECT coalesce(sum(face_value), 0) AS committed FROM vouchers WHERE campaign_id = $1', [campaign.id]);
+    const [{ committed }] = await t.db.query<{ committed: string }>(
+      'SELECT coalesce(sum(face_value), 0) AS committed FROM vouchers WHERE campaign_id = $1',
+      [campaign.id],
+    );
     expect(Number(committed)).toBe(200_000);
   });
 
@@ -127,7 +141,10 @@ describe('flash claims (one API process)', () => {
       const answer = await api.post('/api/v1/claims', c.body, { token });
       expect([answer.status, typeof answer.body.code]).toEqual([c.status, 'string']);
     }
-    expect((await api.post('/api/v1/claims', undefined, { token, raw: '{"denominationId":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect(
+      (await api.post('/api/v1/claims', undefined, { token, raw: '{"denominationId":', headers: { 'content-type': 'application/json' } }))
+        .status,
+    ).toBe(400);
     expect((await api.post('/api/v1/claims', { denominationId: round.denominations[0].id })).status).toBe(401);
     expect((await api.post('/api/v1/claims', { denominationId: round.denominations[0].id }, { token: bureau })).status).toBe(403);
     expect(await count('SELECT count(*) AS n FROM vouchers', [])).toBe(before);
@@ -136,14 +153,21 @@ describe('flash claims (one API process)', () => {
   it('shows the resident only their own vouchers, with effective status and pagination', async () => {
     const now = Date.now();
     const campaign = await makeCampaign(api, bureau);
-    const round = await makeRound(api, bureau, campaign.id, { perResidentLimit: 2, denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 10 }] });
+    const round = await makeRound(api, bureau, campaign.id, {
+      perResidentLimit: 2,
+      denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 10 }],
+    });
     const first = await claimAs(api, 'wallet-owner', round.denominations[0].id);
     const second = await claimAs(api, 'wallet-owner', round.denominations[0].id);
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(first.body).toMatchObject({ theme: 'catering', faceValue: 1000, minSpend: 5000, status: 'claimed' });
     expect(first.body.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$/);
     // One voucher ran out of validity (no expiry job has run): the wallet already shows it expired.
-    await t.db.query(`UPDATE vouchers SET valid_from = $2, valid_until = $3 WHERE id = $1`, [second.body.id, new Date(now - 2 * HOUR), new Date(now - HOUR)]);
+    await t.db.query(`UPDATE vouchers SET valid_from = $2, valid_until = $3 WHERE id = $1`, [
+      second.body.id,
+      new Date(now - 2 * HOUR),
+      new Date(now - HOUR),
+    ]);
 
     const owner = residentToken('wallet-owner');
     const all = await api.get('/api/v1/me/vouchers', { token: owner });

@@ -38,7 +38,16 @@ type ClaimReply = [string, ...string[]];
 
 interface ClaimCommands {
   claimAdmit(meta: string, slots: string, residents: string, denominationId: string, residentId: string, now: number): Promise<ClaimReply>;
-  claimRelease(meta: string, slots: string, residents: string, generation: string, slot: string, residentId: string, seq: string, face: number): Promise<number>;
+  claimRelease(
+    meta: string,
+    slots: string,
+    residents: string,
+    generation: string,
+    slot: string,
+    residentId: string,
+    seq: string,
+    face: number,
+  ): Promise<number>;
 }
 
 const SADD_CHUNK = 5000;
@@ -59,7 +68,14 @@ export class ClaimLedger {
 
   async admit(roundId: string, denominationId: string, residentId: string, now: Date): Promise<Admission> {
     const keys = roundKeys(roundId);
-    const reply = await this.commands.claimAdmit(keys.meta, keys.slots(denominationId), keys.residents, denominationId, residentId, now.getTime());
+    const reply = await this.commands.claimAdmit(
+      keys.meta,
+      keys.slots(denominationId),
+      keys.residents,
+      denominationId,
+      residentId,
+      now.getTime(),
+    );
     if (reply[0] !== 'OK') return { admitted: false, refusal: reply[0] as Refusal };
     const [, slot, seq, generation, face, minSpend, campaignId, theme, validFrom, validUntil] = reply as string[];
     return {
@@ -70,13 +86,13 @@ export class ClaimLedger {
         residentId,
         slot: Number(slot),
         seq: Number(seq),
-        generation: generation!,
+        generation: generation,
         faceValue: Number(face),
         minSpend: Number(minSpend),
-        campaignId: campaignId!,
-        theme: theme!,
-        validFrom: new Date(validFrom!),
-        validUntil: new Date(validUntil!),
+        campaignId: campaignId,
+        theme: theme,
+        validFrom: new Date(validFrom),
+        validUntil: new Date(validUntil),
       },
     };
   }

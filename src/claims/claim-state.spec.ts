@@ -15,7 +15,12 @@ describe('claim state arithmetic', () => {
   });
 
   it('limits a round to its own allocation of the budget, less what its vouchers committed', () => {
-    const round = { denominations: [{ faceValue: 5000, quantity: 10 }, { faceValue: 1000, quantity: 5 }] } as Round;
+    const round = {
+      denominations: [
+        { faceValue: 5000, quantity: 10 },
+        { faceValue: 1000, quantity: 5 },
+      ],
+    } as Round;
     expect(roundBudgetLeft(round, { budget: 1_000_000 }, 0)).toBe(55_000);
     expect(roundBudgetLeft(round, { budget: 1_000_000 }, 15_000)).toBe(40_000);
     expect(roundBudgetLeft(round, { budget: 20_000 }, 15_000)).toBe(5_000);
@@ -38,7 +43,7 @@ describe('claim state arithmetic', () => {
       { slots: new Map([['d1', [3]]]), unslotted: new Map(), residents: new Map([['alice', [1]]]), faceValue: 100 },
       'g1',
     );
-    expect(state.denominations[0]!.freeSlots).toEqual([1, 2, 4]);
+    expect(state.denominations[0].freeSlots).toEqual([1, 2, 4]);
     expect(state.residents.get('alice')).toBe('1');
     expect(state.budgetLeft).toBe(300);
     expect(state.active).toBe(true);

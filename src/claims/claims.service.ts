@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { CampaignStatus } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import type { Round } from '../campaigns/round.entity';
-import { DomainError, ErrorCode, notFound, serviceUnavailable } from '../common/errors/domain-error';
+import { DomainError, notFound, serviceUnavailable } from '../common/errors/domain-error';
 import { toErrorResponse } from '../common/errors/error-mapping';
 import { MetricsService } from '../metrics/metrics.service';
 import { generateVoucherCode } from '../vouchers/voucher-code';
@@ -24,10 +24,11 @@ const ROUND_CACHE_LIMIT = 10_000;
 
 const REFUSALS: Record<Exclude<Refusal, 'NOT_LOADED'>, () => DomainError> = {
   NOT_FOUND: () => notFound('denomination'),
-  ROUND_NOT_OPEN: () => new DomainError('ROUND_NOT_OPEN', 'Claims for this round are not open (outside the claim window, or the campaign is not active)'),
+  ROUND_NOT_OPEN: () =>
+    new DomainError('ROUND_NOT_OPEN', 'Claims for this round are not open (outside the claim window, or the campaign is not active)'),
   ALREADY_CLAIMED: () => new DomainError('ALREADY_CLAIMED', "You already hold this round's limit of vouchers"),
   SOLD_OUT: () => new DomainError('SOLD_OUT', 'No vouchers of this denomination are left'),
-  BUDGET_EXHAUSTED: () => new DomainError('SOLD_OUT', "The campaign budget for this round is used up"),
+  BUDGET_EXHAUSTED: () => new DomainError('SOLD_OUT', 'The campaign budget for this round is used up'),
 };
 
 const EVERYTHING: ReleaseParts = { slot: true, seq: true, budget: true };
@@ -139,7 +140,9 @@ export class ClaimsService {
   /** Best effort: if Redis is away too, the reservation stays taken until reconciliation rebuilds the state. */
   private async release(reservation: Reservation, parts: ReleaseParts): Promise<void> {
     await this.ledger.release(reservation, parts).catch((error: unknown) => {
-      this.logger.warn(`could not give back a reservation in round ${reservation.roundId}: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `could not give back a reservation in round ${reservation.roundId}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 
@@ -171,7 +174,22 @@ export class ClaimsService {
   }
 
   private toVoucher(row: NewClaimedVoucher, claimedAt: Date): Voucher {
-    const { stockSlot: _slot, claimSeq: _seq, ...fields } = row;
-    return { ...fields, theme: row.theme as Voucher['theme'], status: 'claimed', claimedAt, redeemedAt: null, updatedAt: claimedAt };
+    return {
+      id: row.id,
+      code: row.code,
+      residentId: row.residentId,
+      campaignId: row.campaignId,
+      roundId: row.roundId,
+      denominationId: row.denominationId,
+      theme: row.theme as Voucher['theme'],
+      faceValue: row.faceValue,
+      minSpend: row.minSpend,
+      validFrom: row.validFrom,
+      validUntil: row.validUntil,
+      status: 'claimed',
+      claimedAt,
+      redeemedAt: null,
+      updatedAt: claimedAt,
+    };
   }
 }

@@ -49,10 +49,7 @@ describe('MicroBatcher', () => {
     const batcher = new MicroBatcher<number, number>({
       maxBatchSize: 10,
       maxConcurrentFlushes: 1,
-      flush: async (items) => {
-        if (fail) throw new Error('database away');
-        return items;
-      },
+      flush: (items) => (fail ? Promise.reject(new Error('database away')) : Promise.resolve(items)),
     });
     const failed = await Promise.allSettled([1, 2].map((n) => batcher.submit(n)));
     expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);

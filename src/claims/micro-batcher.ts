@@ -63,7 +63,7 @@ export class MicroBatcher<T, R> {
     try {
       const results = await this.options.flush(batch.map((waiting) => waiting.item));
       if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
-      batch.forEach((waiting, i) => waiting.resolve(results[i]!));
+      batch.forEach((waiting, i) => waiting.resolve(results[i]));
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
     }

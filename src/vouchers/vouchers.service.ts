@@ -97,7 +97,7 @@ export class VouchersService {
   async insertClaimed(rows: readonly NewClaimedVoucher[]): Promise<Map<string, Date>> {
     if (rows.length === 0) return new Map();
     const column = <K extends keyof NewClaimedVoucher>(key: K) => rows.map((row) => row[key]);
-    const inserted = (await this.vouchers.query(
+    const inserted = await this.vouchers.query<Array<{ id: string; claimed_at: Date }>>(
       `INSERT INTO vouchers (id, code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend,
                              valid_from, valid_until, stock_slot, claim_seq)
        SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::uuid[], $5::uuid[], $6::uuid[], $7::varchar[],
@@ -109,20 +109,20 @@ export class VouchersService {
         column('theme'), column('faceValue'), column('minSpend'), column('validFrom'), column('validUntil'),
         column('stockSlot'), column('claimSeq'),
       ],
-    )) as Array<{ id: string; claimed_at: Date }>;
+    );
     return new Map(inserted.map((row) => [row.id, row.claimed_at]));
   }
 
   /** Why a claimed voucher was skipped by insertClaimed ('none': it was not, or no longer is, in the way). */
   async claimConflict(row: NewClaimedVoucher): Promise<ClaimConflict> {
-    const [found] = (await this.vouchers.query(
+    const [found] = await this.vouchers.query<Array<{ stored: boolean; slot: boolean; seq: boolean; code: boolean }>>(
       `SELECT
          EXISTS (SELECT 1 FROM vouchers WHERE id = $1) AS stored,
          EXISTS (SELECT 1 FROM vouchers WHERE denomination_id = $2 AND stock_slot = $3) AS slot,
          EXISTS (SELECT 1 FROM vouchers WHERE round_id = $4 AND resident_id = $5 AND claim_seq = $6) AS seq,
          EXISTS (SELECT 1 FROM vouchers WHERE code = $7) AS code`,
       [row.id, row.denominationId, row.stockSlot, row.roundId, row.residentId, row.claimSeq, row.code],
-    )) as Array<{ stored: boolean; slot: boolean; seq: boolean; code: boolean }>;
+    );
     if (!found || found.stored) return 'none';
     if (found.slot) return 'stock_slot';
     if (found.seq) return 'claim_seq';
@@ -136,17 +136,17 @@ export class VouchersService {
   /** Stock slots, claim numbers and committed face value of a round's stored vouchers. */
   async storedRoundClaims(roundId: string): Promise<StoredRoundClaims> {
     const [byDenomination, byResident] = await Promise.all([
-      this.vouchers.query(
+      this.vouchers.query<Array<{ denomination_id: string; slots: number[]; unslotted: number; face: string }>>(
         `SELECT denomination_id, array_remove(array_agg(stock_slot), NULL) AS slots,
                 count(*) FILTER (WHERE stock_slot IS NULL)::int AS unslotted, sum(face_value)::text AS face
            FROM vouchers WHERE round_id = $1 GROUP BY denomination_id`,
         [roundId],
-      ) as Promise<Array<{ denomination_id: string; slots: number[]; unslotted: number; face: string }>>,
-      this.vouchers.query(
+      ),
+      this.vouchers.query<Array<{ resident_id: string; seqs: number[] }>>(
         `SELECT resident_id, array_agg(claim_seq ORDER BY claim_seq) AS seqs
            FROM vouchers WHERE round_id = $1 AND claim_seq IS NOT NULL GROUP BY resident_id`,
         [roundId],
-      ) as Promise<Array<{ resident_id: string; seqs: number[] }>>,
+      ),
     ]);
     return {
       slots: new Map(byDenomination.map((row) => [row.denomination_id, row.slots])),

@@ -18,7 +18,10 @@ export function claimBurst(
   let answered = 0;
   return Promise.all(
     residents.map(async (resident, i) => {
-      const answer: ClaimAnswer = await claimAs(clients[i % clients.length]!, resident, denominationId).catch(() => ({ status: 0, body: undefined }));
+      const answer: ClaimAnswer = await claimAs(clients[i % clients.length], resident, denominationId).catch(() => ({
+        status: 0,
+        body: undefined,
+      }));
       onAnswer?.(answer, ++answered);
       return answer;
     }),
@@ -27,7 +30,8 @@ export function claimBurst(
 
 export const residentsNamed = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 
-export const createdIds = (answers: readonly ClaimAnswer[]): string[] => answers.filter((a) => a.status === 201).map((a) => a.body.id as string);
+export const createdIds = (answers: readonly ClaimAnswer[]): string[] =>
+  answers.filter((a) => a.status === 201).map((a) => a.body.id as string);
 
 /** Runs `npm run reconcile`'s program (from the build) against the given environment. */
 export async function runReconcileCommand(env: Record<string, string>): Promise<string> {

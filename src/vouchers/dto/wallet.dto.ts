@@ -6,6 +6,7 @@ export const VOUCHER_STATUSES: readonly VoucherStatus[] = ['claimed', 'redeemed'
 
 export class ListMyVouchersQuery extends PaginationQuery {
   /** Effective status: a claimed voucher past its validity counts as expired. */
-  @IsOptional() @IsIn(VOUCHER_STATUSES)
+  @IsOptional()
+  @IsIn(VOUCHER_STATUSES)
   status?: VoucherStatus;
 }
