@@ -79,7 +79,11 @@ describe('flash claims (one API process)', () => {
       claimOpensAt: new Date(now - 2 * HOUR).toISOString(),
       claimClosesAt: new Date(now - HOUR).toISOString(),
     });
-    for (const round of [early, late]) {
+    const longClosed = await makeRound(api, bureau, campaign.id, {
+      claimOpensAt: new Date(now - 10 * 24 * HOUR).toISOString(),
+      claimClosesAt: new Date(now - 9 * 24 * HOUR).toISOString(),
+    });
+    for (const round of [early, late, longClosed]) {
       const answer = await claimAs(api, 'punctual', round.denominations[0].id);
       expect(answer.status).toBe(409);
       expect(answer.body.code).toBe('ROUND_NOT_OPEN');

@@ -73,11 +73,12 @@ export class ClaimStateLoader implements OnApplicationBootstrap {
    * change (`fresh`) waits for it and reads again, so it never gets state read before the change.
    */
   async load(roundId: string, fresh = true): Promise<RoundState> {
-    const running = this.loading.get(roundId);
+    let running = this.loading.get(roundId);
     if (running && !fresh) return running;
-    if (running) await running.catch(() => undefined);
-    const again = this.loading.get(roundId);
-    if (again) return fresh ? again.then(() => this.load(roundId, true)) : again;
+    while (running) {
+      await running.catch(() => undefined);
+      running = this.loading.get(roundId);
+    }
     const loading = this.build(roundId)
       .then(async (state) => {
         await this.ledger.load(state);
@@ -111,6 +112,6 @@ export class ClaimStateLoader implements OnApplicationBootstrap {
   private async build(roundId: string): Promise<RoundState> {
     const round = await this.campaigns.getRound(roundId);
     const [campaign, stored] = await Promise.all([this.campaigns.get(round.campaignId), this.vouchers.storedRoundClaims(roundId)]);
-    return buildRoundState(round, campaign, stored, randomUUID());
+    return buildRoundState(round, campaign, stored, randomUUID(), new Date());
   }
 }

@@ -42,12 +42,23 @@ describe('claim state arithmetic', () => {
       { id: 'c1', status: 'active', theme: 'catering', budget: 10_000 },
       { slots: new Map([['d1', [3]]]), unslotted: new Map(), residents: new Map([['alice', [1]]]), faceValue: 100 },
       'g1',
+      new Date('2026-01-01T12:00:00Z'),
     );
     expect(state.denominations[0].freeSlots).toEqual([1, 2, 4]);
     expect(state.residents.get('alice')).toBe('1');
     expect(state.budgetLeft).toBe(300);
     expect(state.active).toBe(true);
     expect(state.closesAt).toBe(Date.parse('2026-01-02T00:00:00Z'));
+    expect(state.expiresAt).toBe(Date.parse('2026-01-09T00:00:00Z'));
+    // A round closed long ago keeps its state for a while after a load, not for no time at all.
+    const old = buildRoundState(
+      round,
+      { id: 'c1', status: 'closed', theme: 'catering', budget: 10_000 },
+      { slots: new Map(), unslotted: new Map(), residents: new Map(), faceValue: 0 },
+      'g2',
+      new Date('2026-06-01T00:00:00Z'),
+    );
+    expect(old.expiresAt).toBe(Date.parse('2026-06-08T00:00:00Z'));
   });
 });
 

@@ -38,7 +38,7 @@ export interface RoundState {
   denominations: DenominationState[];
   /** Resident id → "1,2": the claim numbers held. */
   residents: Map<string, string>;
-  /** When Redis may forget the state (long after the window closed; it is rebuilt on demand). */
+  /** When Redis may forget the state (a week after the window closed, or after this load; it is rebuilt on demand). */
   expiresAt: number;
 }
 
@@ -71,6 +71,7 @@ export function buildRoundState(
   campaign: Pick<Campaign, 'id' | 'status' | 'theme' | 'budget'>,
   stored: StoredClaims,
   generation: string,
+  now: Date,
 ): RoundState {
   return {
     roundId: round.id,
@@ -91,6 +92,6 @@ export function buildRoundState(
       freeSlots: freeSlots(d.quantity, stored.slots.get(d.id) ?? [], stored.unslotted.get(d.id) ?? 0),
     })),
     residents: new Map([...stored.residents].map(([resident, seqs]) => [resident, seqs.join(',')])),
-    expiresAt: round.claimClosesAt.getTime() + KEEP_AFTER_CLOSE_MS,
+    expiresAt: Math.max(round.claimClosesAt.getTime(), now.getTime()) + KEEP_AFTER_CLOSE_MS,
   };
 }

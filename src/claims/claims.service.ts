@@ -130,6 +130,7 @@ export class ClaimsService {
           throw REFUSALS.ALREADY_CLAIMED;
         case 'conflict': {
           const taken = await this.vouchers.claimConflict(row);
+          if (taken === 'stored') return this.toVoucher(row, new Date());
           if (taken === 'stock_slot') return this.releaseAndRetry(reservation, { slot: false, seq: true, budget: true });
           if (taken === 'claim_seq') return this.releaseAndRetry(reservation, { slot: true, seq: false, budget: true });
           // An astronomically unlikely code collision (100 random bits), or a conflict gone meanwhile: write again.

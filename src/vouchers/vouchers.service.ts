@@ -24,8 +24,8 @@ export interface NewClaimedVoucher {
   claimSeq: number;
 }
 
-/** What a stored voucher already holds when a claimed one could not be inserted. */
-export type ClaimConflict = 'stock_slot' | 'claim_seq' | 'code' | 'none';
+/** Why a claimed voucher was not inserted: what a stored voucher already holds ('stored': the voucher itself is there). */
+export type ClaimConflict = 'stored' | 'stock_slot' | 'claim_seq' | 'code' | 'none';
 
 /** A round's stored claims, from which the claim engine's Redis state is rebuilt. */
 export interface StoredRoundClaims {
@@ -113,7 +113,7 @@ export class VouchersService {
     return new Map(inserted.map((row) => [row.id, row.claimed_at]));
   }
 
-  /** Why a claimed voucher was skipped by insertClaimed ('none': it was not, or no longer is, in the way). */
+  /** Why a claimed voucher was skipped by insertClaimed ('none': whatever was in the way is gone). */
   async claimConflict(row: NewClaimedVoucher): Promise<ClaimConflict> {
     const [found] = await this.vouchers.query<Array<{ stored: boolean; slot: boolean; seq: boolean; code: boolean }>>(
       `SELECT
@@ -123,7 +123,8 @@ export class VouchersService {
          EXISTS (SELECT 1 FROM vouchers WHERE code = $7) AS code`,
       [row.id, row.denominationId, row.stockSlot, row.roundId, row.residentId, row.claimSeq, row.code],
     );
-    if (!found || found.stored) return 'none';
+    if (found?.stored) return 'stored';
+    if (!found) return 'none';
     if (found.slot) return 'stock_slot';
     if (found.seq) return 'claim_seq';
     return found.code ? 'code' : 'none';
