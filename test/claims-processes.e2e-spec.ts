@@ -79,3 +79,34 @@ describe('flash claims across API processes', () => {
     expect((await new ApiClient(a.baseUrl).get(`/api/v1/rounds/${round.id}`)).body.denominations[0].remaining).toBe(0);
   });
 });
+
+describe('the per-IP claim limit across API processes', () => {
+  let db: TestDatabase;
+  let processes: ApiProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = testEnvironment(db, await createTestRedisUrl(), { RATE_LIMITS: 'claims.ip=25/60', RUN_WORKER: 'false' });
+    processes = await Promise.all([startApiProcess(env), startApiProcess(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill()));
+    await db?.close();
+  });
+
+  it('admits exactly the limit from one address over both processes, not the limit per process', async () => {
+    const client = new ApiClient(processes[0].baseUrl);
+    const round = await makeOpenRound(client, await bureauToken(client), {
+      denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 100 }],
+    });
+    const answers = await claimBurst(
+      processes.map((p) => p.baseUrl),
+      residentsNamed('same-nat', 60),
+      round.denominations[0].id,
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(25);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited).toHaveLength(35);
+    expect(limited.every((a) => a.body.code === 'RATE_LIMITED' && Number(a.headers?.get('retry-after')) > 0)).toBe(true);
+  });
+});
