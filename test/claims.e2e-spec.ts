@@ -1,4 +1,5 @@
 import { ApiClient } from './support/http';
+import { claimBurst, residentsNamed, tally } from './support/claim-burst';
 import { bureauToken, claimAs, makeCampaign, makeOpenRound, makeRound, residentToken, roundInput } from './support/factories';
 import { bootTestApp, TestApp } from './support/test-app';
 
@@ -22,10 +23,9 @@ describe('flash claims (one API process)', () => {
   it('(a) 2,000 distinct residents against 500 vouchers: exactly 500 created, the rest SOLD_OUT', async () => {
     const round = await makeOpenRound(api, bureau, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 500 }] });
     const denominationId = round.denominations[0].id as string;
-    const answers = await Promise.all(Array.from({ length: 2000 }, (_, i) => claimAs(api, `burst-${i}`, denominationId)));
+    const answers = await claimBurst([t.baseUrl], residentsNamed('burst', 2000), denominationId);
+    expect(tally(answers)).toEqual({ '201': 500, '409 SOLD_OUT': 1500 });
     const created = answers.filter((a) => a.status === 201);
-    expect(created).toHaveLength(500);
-    expect(answers.filter((a) => a.status === 409 && a.body.code === 'SOLD_OUT')).toHaveLength(1500);
     expect(await count('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId])).toBe(500);
     // Every 201 is a stored voucher, with the code it was answered with.
     const stored = await t.db.query<{ id: string; code: string }>('SELECT id, code FROM vouchers WHERE denomination_id = $1', [
@@ -204,15 +204,21 @@ describe('flash claims (one API process)', () => {
   it('rebuilds lost Redis state lazily from the stored vouchers', async () => {
     const round = await makeOpenRound(api, bureau, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 5 }] });
     const denominationId = round.denominations[0].id as string;
-    expect((await claimAs(api, 'before-loss', denominationId)).status).toBe(201);
     const redis = new (await import('ioredis')).default(t.redisUrl);
+    // Creating the round loaded its state already: the first claim finds it waiting.
+    expect(await redis.scard(`claim:{round:${round.id}}:slots:${denominationId}`)).toBe(5);
+    expect(await redis.hget(`claim:{round:${round.id}}:meta`, 'active')).toBe('1');
+    expect((await claimAs(api, 'before-loss', denominationId)).status).toBe(201);
     await redis.del(...(await redis.keys(`claim:{round:${round.id}}:*`)));
-    await redis.quit();
     expect((await api.get(`/api/v1/rounds/${round.id}`)).body.denominations[0].remaining).toBe(4);
     expect((await claimAs(api, 'before-loss', denominationId)).body.code).toBe('ALREADY_CLAIMED');
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => claimAs(api, `after-loss-${i}`, denominationId)));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(4);
     expect(await count('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId])).toBe(5);
+    // Closing the campaign updates the state at once.
+    await api.post(`/api/v1/campaigns/${round.campaignId}/close`, undefined, { token: bureau });
+    expect(await redis.hget(`claim:{round:${round.id}}:meta`, 'active')).toBe('0');
+    await redis.quit();
   });
 
   it('hides rounds of draft campaigns from the public and counts claims in /metrics', async () => {

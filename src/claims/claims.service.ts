@@ -20,6 +20,8 @@ import { VoucherWriter } from './voucher-writer';
  * uses up the stale slot or number, so this is only ever reached by a broken state.
  */
 const MAX_ADMISSIONS = 8;
+/** Writes of one admitted claim (a new code each time) before giving its reservation back. */
+const MAX_WRITES = 3;
 const ROUND_CACHE_LIMIT = 10_000;
 
 /**
@@ -114,7 +116,7 @@ export class ClaimsService {
    */
   private async store(reservation: Reservation): Promise<Voucher | undefined> {
     const row = this.toRow(reservation);
-    for (;;) {
+    for (let write = 1; ; write++) {
       const result = await this.writer.write(row).catch(async (error: unknown) => {
         await this.release(reservation, EVERYTHING);
         throw error;
@@ -134,6 +136,10 @@ export class ClaimsService {
           if (taken === 'stock_slot') return this.releaseAndRetry(reservation, { slot: false, seq: true, budget: true });
           if (taken === 'claim_seq') return this.releaseAndRetry(reservation, { slot: true, seq: false, budget: true });
           // An astronomically unlikely code collision (100 random bits), or a conflict gone meanwhile: write again.
+          if (write >= MAX_WRITES) {
+            await this.release(reservation, EVERYTHING);
+            throw serviceUnavailable('The voucher could not be stored; try again shortly');
+          }
           row.code = generateVoucherCode();
         }
       }
