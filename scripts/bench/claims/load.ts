@@ -86,7 +86,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   return { requests: latencies.length, seconds, statuses, latenciesMs: latencies.map((ms) => Math.round(ms * 100) / 100), errors };
 }
 
-run(JSON.parse(process.argv[2]!) as LoadSpec)
+run(JSON.parse(process.argv[2]) as LoadSpec)
   .then((result) => process.stdout.write(`${JSON.stringify(result)}\n`))
   .catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -41,12 +41,18 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
 
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { child, baseUrl };
     if (Date.now() > deadline) throw new Error('the API did not become ready within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -56,7 +62,10 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
 async function call<T>(baseUrl: string, path: string, body: unknown, token?: string): Promise<T> {
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
@@ -93,7 +102,7 @@ async function openRound(baseUrl: string, token: string, quantity: number): Prom
     },
     token,
   );
-  return { roundId: round.id, denominationId: round.denominations[0]!.id };
+  return { roundId: round.id, denominationId: round.denominations[0].id };
 }
 
 /**
@@ -102,7 +111,7 @@ async function openRound(baseUrl: string, token: string, quantity: number): Prom
  */
 function cpuSeconds(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
@@ -124,7 +133,7 @@ function combine(results: LoadResult[]): LoadResult {
 
 function percentile(latencies: number[], p: number): number {
   const sorted = Float64Array.from(latencies).sort();
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const perSecond = (result: LoadResult) => result.requests / result.seconds;
@@ -172,7 +181,9 @@ async function main(): Promise<void> {
     await load(liveSpec(WARM_UP_SECONDS));
     await load(claimSpec(warmUp.denominationId, 'warm', WARM_UP_SECONDS));
 
-    process.stdout.write(`measuring: ${CONNECTIONS} connections, ${PAIRS} × (${SECONDS} s ceiling, ${SECONDS} s claims), one round of ${QUANTITY} vouchers\n`);
+    process.stdout.write(
+      `measuring: ${CONNECTIONS} connections, ${PAIRS} × (${SECONDS} s ceiling, ${SECONDS} s claims), one round of ${QUANTITY} vouchers\n`,
+    );
     const ceilings: LoadResult[] = [];
     const claimRuns: LoadResult[] = [];
     const cpu = { ceiling: 0, claims: 0 };
@@ -184,17 +195,19 @@ async function main(): Promise<void> {
     for (let pair = 0; pair < PAIRS; pair++) {
       await measure(liveSpec(SECONDS), ceilings, 'ceiling');
       await measure(claimSpec(measured.denominationId, `resident-${pair}`, SECONDS), claimRuns, 'claims');
-      const [c, k] = [ceilings[pair]!, claimRuns[pair]!];
-      process.stdout.write(`  run ${pair + 1}: ceiling ${perSecond(c).toFixed(0)} req/s, claims ${perSecond(k).toFixed(0)}/s (${((perSecond(k) / perSecond(c)) * 100).toFixed(1)} %)\n`);
+      const [c, k] = [ceilings[pair], claimRuns[pair]];
+      process.stdout.write(
+        `  run ${pair + 1}: ceiling ${perSecond(c).toFixed(0)} req/s, claims ${perSecond(k).toFixed(0)}/s (${((perSecond(k) / perSecond(c)) * 100).toFixed(1)} %)\n`,
+      );
     }
     const ceiling = combine(ceilings);
     const claims = combine(claimRuns);
 
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
-    const [{ stored }] = (await db.query<{ stored: string }>('SELECT count(*) AS stored FROM vouchers WHERE denomination_id = $1', [measured.denominationId])).rows as [
-      { stored: string },
-    ];
+    const [{ stored }] = (
+      await db.query<{ stored: string }>('SELECT count(*) AS stored FROM vouchers WHERE denomination_id = $1', [measured.denominationId])
+    ).rows as [{ stored: string }];
     await db.end();
     const created = claims.statuses['201'] ?? 0;
     const oversold = Math.max(0, Number(stored) - QUANTITY);
