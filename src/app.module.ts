@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
+import { ClaimsModule } from './claims/claims.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -38,6 +39,7 @@ export class AppModule {
         VouchersModule,
         SettlementModule.forRoot({ runWorker: config.runWorker }),
         RedemptionsModule.forRoot({ runWorker: config.runWorker }),
+        ClaimsModule,
         HealthModule,
         DemoModule,
       ],

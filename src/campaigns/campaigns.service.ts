@@ -32,6 +32,7 @@ export class CampaignsService {
   constructor(
     @InjectRepository(Campaign) private readonly campaigns: Repository<Campaign>,
     @InjectRepository(Round) private readonly rounds: Repository<Round>,
+    @InjectRepository(Denomination) private readonly denominations: Repository<Denomination>,
     private readonly uow: UnitOfWork,
     private readonly events: EventEmitter2,
   ) {}
@@ -149,6 +150,13 @@ export class CampaignsService {
     const round = await this.rounds.findOne({ where: { id: roundId }, relations: { denominations: true } });
     if (!round) throw notFound('round', roundId);
     return round;
+  }
+
+  /** The round a denomination belongs to, or NOT_FOUND (the claim engine caches this: it never changes). */
+  async getDenominationRoundId(denominationId: string): Promise<string> {
+    const denomination = await this.denominations.findOne({ where: { id: denominationId }, select: { id: true, roundId: true } });
+    if (!denomination) throw notFound('denomination', denominationId);
+    return denomination.roundId;
   }
 
   private async transition(id: string, action: 'publish' | 'close', to: CampaignStatus, event: string): Promise<Campaign> {

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Voucher } from './voucher.entity';
 import { VouchersService } from './vouchers.service';
+import { WalletController } from './wallet.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Voucher])],
+  controllers: [WalletController],
   providers: [VouchersService],
   exports: [VouchersService],
 })

@@ -1,8 +1,46 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { notFound } from '../common/errors/domain-error';
+import type { Page } from '../common/http/pagination';
 import { normaliseVoucherCode } from './voucher-code';
 import { Voucher } from './voucher.entity';
+import type { VoucherStatus } from './voucher.rules';
+
+/** A voucher the claim engine admitted, with its stock slot and claim number (see migration ClaimSlots). */
+export interface NewClaimedVoucher {
+  id: string;
+  code: string;
+  residentId: string;
+  campaignId: string;
+  roundId: string;
+  denominationId: string;
+  theme: string;
+  faceValue: number;
+  minSpend: number;
+  validFrom: Date;
+  validUntil: Date;
+  stockSlot: number;
+  claimSeq: number;
+}
+
+/** Why a claimed voucher was not inserted: what a stored voucher already holds ('stored': the voucher itself is there). */
+export type ClaimConflict = 'stored' | 'stock_slot' | 'claim_seq' | 'code' | 'none';
+
+/** A round's stored claims, from which the claim engine's Redis state is rebuilt. */
+export interface StoredRoundClaims {
+  slots: Map<string, number[]>;
+  unslotted: Map<string, number>;
+  residents: Map<string, number[]>;
+  faceValue: number;
+}
+
+/** The effective status (see effectiveStatus) as SQL over the vouchers table. */
+const STATUS_FILTER: Record<VoucherStatus, string> = {
+  claimed: `status = 'claimed' AND valid_until > :now`,
+  expired: `(status = 'expired' OR (status = 'claimed' AND valid_until <= :now))`,
+  redeemed: `status = 'redeemed'`,
+};
 
 /**
  * The vouchers module owns the vouchers table. Other modules change a voucher's state only
@@ -74,5 +112,97 @@ export class VouchersService {
       marked += count;
       if (count < batchSize) return marked;
     }
+  }
+
+  /**
+   * Stores claimed vouchers in one multi-row INSERT (one implicit transaction). A row whose
+   * stock slot, claim number or code is already taken is skipped rather than failing the
+   * others; returns the stored ids with their claim time.
+   */
+  async insertClaimed(rows: readonly NewClaimedVoucher[]): Promise<Map<string, Date>> {
+    if (rows.length === 0) return new Map();
+    const column = <K extends keyof NewClaimedVoucher>(key: K) => rows.map((row) => row[key]);
+    const inserted = await this.vouchers.query<Array<{ id: string; claimed_at: Date }>>(
+      `INSERT INTO vouchers (id, code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend,
+                             valid_from, valid_until, stock_slot, claim_seq)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::uuid[], $5::uuid[], $6::uuid[], $7::varchar[],
+                            $8::bigint[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::int[], $13::int[])
+       ON CONFLICT DO NOTHING
+       RETURNING id, claimed_at`,
+      [
+        column('id'), column('code'), column('residentId'), column('campaignId'), column('roundId'), column('denominationId'),
+        column('theme'), column('faceValue'), column('minSpend'), column('validFrom'), column('validUntil'),
+        column('stockSlot'), column('claimSeq'),
+      ],
+    );
+    return new Map(inserted.map((row) => [row.id, row.claimed_at]));
+  }
+
+  /** Why a claimed voucher was skipped by insertClaimed ('none': whatever was in the way is gone). */
+  async claimConflict(row: NewClaimedVoucher): Promise<ClaimConflict> {
+    const [found] = await this.vouchers.query<Array<{ stored: boolean; slot: boolean; seq: boolean; code: boolean }>>(
+      `SELECT
+         EXISTS (SELECT 1 FROM vouchers WHERE id = $1) AS stored,
+         EXISTS (SELECT 1 FROM vouchers WHERE denomination_id = $2 AND stock_slot = $3) AS slot,
+         EXISTS (SELECT 1 FROM vouchers WHERE round_id = $4 AND resident_id = $5 AND claim_seq = $6) AS seq,
+         EXISTS (SELECT 1 FROM vouchers WHERE code = $7) AS code`,
+      [row.id, row.denominationId, row.stockSlot, row.roundId, row.residentId, row.claimSeq, row.code],
+    );
+    if (found?.stored) return 'stored';
+    if (!found) return 'none';
+    if (found.slot) return 'stock_slot';
+    if (found.seq) return 'claim_seq';
+    return found.code ? 'code' : 'none';
+  }
+
+  async isStored(id: string): Promise<boolean> {
+    return this.vouchers.exists({ where: { id } });
+  }
+
+  /** Stock slots, claim numbers and committed face value of a round's stored vouchers. */
+  async storedRoundClaims(roundId: string): Promise<StoredRoundClaims> {
+    const [byDenomination, byResident] = await Promise.all([
+      this.vouchers.query<Array<{ denomination_id: string; slots: number[]; unslotted: number; face: string }>>(
+        `SELECT denomination_id, array_remove(array_agg(stock_slot), NULL) AS slots,
+                count(*) FILTER (WHERE stock_slot IS NULL)::int AS unslotted, sum(face_value)::text AS face
+           FROM vouchers WHERE round_id = $1 GROUP BY denomination_id`,
+        [roundId],
+      ),
+      this.vouchers.query<Array<{ resident_id: string; seqs: number[] }>>(
+        `SELECT resident_id, array_agg(claim_seq ORDER BY claim_seq) AS seqs
+           FROM vouchers WHERE round_id = $1 AND claim_seq IS NOT NULL GROUP BY resident_id`,
+        [roundId],
+      ),
+    ]);
+    return {
+      slots: new Map(byDenomination.map((row) => [row.denomination_id, row.slots])),
+      unslotted: new Map(byDenomination.map((row) => [row.denomination_id, row.unslotted])),
+      residents: new Map(byResident.map((row) => [row.resident_id, row.seqs])),
+      faceValue: byDenomination.reduce((sum, row) => sum + Number(row.face), 0),
+    };
+  }
+
+  /** A resident's vouchers, newest first, optionally by effective status at `now`. */
+  async listForResident(
+    residentId: string,
+    query: { status?: VoucherStatus; limit: number; offset: number },
+    now: Date,
+  ): Promise<Page<Voucher>> {
+    const builder = this.vouchers.createQueryBuilder('v').where('v.resident_id = :residentId', { residentId });
+    if (query.status) builder.andWhere(STATUS_FILTER[query.status], { now });
+    const [items, total] = await builder
+      .orderBy('v.claimed_at', 'DESC')
+      .addOrderBy('v.id', 'ASC')
+      .take(query.limit)
+      .skip(query.offset)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  /** One of the resident's own vouchers; another resident's is NOT_FOUND, as if it did not exist. */
+  async getForResident(residentId: string, id: string): Promise<Voucher> {
+    const voucher = await this.vouchers.findOneBy({ id, residentId });
+    if (!voucher) throw notFound('voucher', id);
+    return voucher;
   }
 }

@@ -175,3 +175,14 @@ export async function insertVoucher(
   if (!row) throw new Error(`no denomination ${denominationId}`);
   return { id: row.id, code };
 }
+
+/** A published campaign with one round open for claims now; returns the round view (with denomination ids). */
+export async function makeOpenRound(api: ApiClient, token: string, roundOverrides: Record<string, unknown> = {}, campaignOverrides: Record<string, unknown> = {}) {
+  const campaign = await makeCampaign(api, token, campaignOverrides);
+  return makeRound(api, token, campaign.id, roundOverrides);
+}
+
+/** POST /api/v1/claims as the given resident. */
+export function claimAs(api: ApiClient, residentId: string, denominationId: string, headers?: Record<string, string>) {
+  return api.post('/api/v1/claims', { denominationId }, { token: residentToken(residentId), headers });
+}

@@ -1,0 +1,72 @@
+import { buildRoundState, freeSlots, roundBudgetLeft } from './claim-state';
+import { roundKeys } from './claim-keys';
+import type { Round } from '../campaigns/round.entity';
+
+describe('claim state arithmetic', () => {
+  it('frees every slot not held by a stored voucher', () => {
+    expect(freeSlots(5, [])).toEqual([1, 2, 3, 4, 5]);
+    expect(freeSlots(5, [2, 5])).toEqual([1, 3, 4]);
+    expect(freeSlots(3, [1, 2, 3])).toEqual([]);
+  });
+
+  it('withholds a slot for each stored voucher that has none, so remaining = quantity − stored', () => {
+    expect(freeSlots(5, [1], 2)).toHaveLength(2);
+    expect(freeSlots(2, [1], 5)).toEqual([]);
+  });
+
+  it('limits a round to its own allocation of the budget, less what its vouchers committed', () => {
+    const round = {
+      denominations: [
+        { faceValue: 5000, quantity: 10 },
+        { faceValue: 1000, quantity: 5 },
+      ],
+    } as Round;
+    expect(roundBudgetLeft(round, { budget: 1_000_000 }, 0)).toBe(55_000);
+    expect(roundBudgetLeft(round, { budget: 1_000_000 }, 15_000)).toBe(40_000);
+    expect(roundBudgetLeft(round, { budget: 20_000 }, 15_000)).toBe(5_000);
+    expect(roundBudgetLeft(round, { budget: 20_000 }, 25_000)).toBe(0);
+  });
+
+  it('builds the state a reconciliation writes: stock, residents, activity and window', () => {
+    const round = {
+      id: 'r1',
+      claimOpensAt: new Date('2026-01-01T00:00:00Z'),
+      claimClosesAt: new Date('2026-01-02T00:00:00Z'),
+      perResidentLimit: 2,
+      voucherValidFrom: new Date('2026-01-01T00:00:00Z'),
+      voucherValidUntil: new Date('2026-02-01T00:00:00Z'),
+      denominations: [{ id: 'd1', faceValue: 100, minSpend: 500, quantity: 4 }],
+    } as unknown as Round;
+    const state = buildRoundState(
+      round,
+      { id: 'c1', status: 'active', theme: 'catering', budget: 10_000 },
+      { slots: new Map([['d1', [3]]]), unslotted: new Map(), residents: new Map([['alice', [1]]]), faceValue: 100 },
+      'g1',
+      new Date('2026-01-01T12:00:00Z'),
+    );
+    expect(state.denominations[0].freeSlots).toEqual([1, 2, 4]);
+    expect(state.residents.get('alice')).toBe('1');
+    expect(state.budgetLeft).toBe(300);
+    expect(state.active).toBe(true);
+    expect(state.closesAt).toBe(Date.parse('2026-01-02T00:00:00Z'));
+    expect(state.expiresAt).toBe(Date.parse('2026-01-09T00:00:00Z'));
+    // A round closed long ago keeps its state for a while after a load, not for no time at all.
+    const old = buildRoundState(
+      round,
+      { id: 'c1', status: 'closed', theme: 'catering', budget: 10_000 },
+      { slots: new Map(), unslotted: new Map(), residents: new Map(), faceValue: 0 },
+      'g2',
+      new Date('2026-06-01T00:00:00Z'),
+    );
+    expect(old.expiresAt).toBe(Date.parse('2026-06-08T00:00:00Z'));
+  });
+});
+
+describe('claim keys', () => {
+  it('puts every key of a round in one Redis Cluster hash slot', () => {
+    const keys = roundKeys('abc');
+    const tags = [keys.meta, keys.residents, keys.slots('d1'), keys.slots('d2')].map((key) => /\{[^}]+\}/.exec(key)?.[0]);
+    expect(new Set(tags)).toEqual(new Set(['{round:abc}']));
+    expect(roundKeys('other').meta).not.toBe(keys.meta);
+  });
+});

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMigrations } from '../src/database/migrate';
+import { EmbeddedPostgres } from '../src/runtime/embedded-postgres';
+import { EmbeddedRedis } from '../src/runtime/embedded-redis';
+import { freePort } from '../src/runtime/processes';
+import { ApiProcess, startApiProcess } from './support/api-process';
+import { ClaimAnswer, claimBurst, createdIds, residentsNamed, runReconcileCommand } from './support/claim-burst';
+import { bureauToken, claimAs, makeOpenRound } from './support/factories';
+import { ApiClient } from './support/http';
+import { createTestDatabase, createTestRedisUrl, TestDatabase, testEnvironment } from './support/test-app';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Claims in waves until `until` resolves, so the outage begins and ends in the middle of the load. */
+async function claimThrough(baseUrl: string, prefix: string, denominationId: string, until: Promise<unknown>): Promise<ClaimAnswer[]> {
+  let done = false;
+  void until.finally(() => (done = true));
+  const answers: ClaimAnswer[] = [];
+  for (let wave = 0; !done || wave < 2; wave++) {
+    answers.push(...(await claimBurst([baseUrl], residentsNamed(`${prefix}-${wave}`, 40), denominationId)));
+    await pause(20);
+  }
+  return answers;
+}
+
+/** Every 503 names its code and says when to retry; nothing else but a 201 or a 409 refusal. */
+function expectCleanAnswers(answers: ClaimAnswer[]): void {
+  for (const answer of answers.filter((a) => a.status === 503)) {
+    expect(answer.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Number(answer.headers?.get('retry-after'))).toBeGreaterThan(0);
+  }
+  expect(answers.filter((a) => ![201, 409, 503].includes(a.status))).toEqual([]);
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await pause(250);
+  }
+}
+
+describe('flash claims through dependency outages', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'juhui-claims-outage-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const count = async (db: { query: TestDatabase['query'] }, denominationId: string) =>
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [denominationId]))[0].n);
+  const storedIds = async (db: { query: TestDatabase['query'] }, ids: string[]) =>
+    (await db.query<{ id: string }>('SELECT id FROM vouchers WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.id).sort();
+
+  it('(f) Redis killed and restarted mid-burst: 503 while away, no 201 without a voucher, none oversold, reconciliation repairs', async () => {
+    const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), port: await freePort(), appendOnly: true });
+    const redisUrl = await redis.start();
+    const db = await createTestDatabase();
+    const env = testEnvironment(db, redisUrl, { RATE_LIMITS: 'claims.ip=1000000/60', RUN_WORKER: 'false' });
+    let api: ApiProcess | undefined;
+    try {
+      api = await startApiProcess(env);
+      const client = new ApiClient(api.baseUrl);
+      const quantity = 600;
+      const round = await makeOpenRound(client, await bureauToken(client), {
+        denominations: [{ faceValue: 1000, minSpend: 5000, quantity }],
+      });
+      const denominationId = round.denominations[0].id as string;
+
+      const outage = (async () => {
+        await pause(300);
+        redis.crash();
+        await pause(1500);
+        await redis.start();
+      })();
+      const answers = await claimThrough(api.baseUrl, 'redis', denominationId, outage);
+      expectCleanAnswers(answers);
+      expect(answers.some((a) => a.status === 503)).toBe(true);
+      const created = createdIds(answers);
+      expect(await storedIds(db, created)).toEqual([...created].sort());
+      expect(await count(db, denominationId)).toBeLessThanOrEqual(quantity);
+
+      // Redis came back with what its append-only file held; reconciliation makes it match PostgreSQL.
+      expect(await runReconcileCommand(env)).toMatch(/reconciled/);
+      const stored = await count(db, denominationId);
+      expect((await client.get(`/api/v1/rounds/${round.id}`)).body.denominations[0].remaining).toBe(quantity - stored);
+      const rest = await claimBurst([api.baseUrl], residentsNamed('redis-after', quantity - stored + 50), denominationId);
+      expect(createdIds(rest)).toHaveLength(quantity - stored);
+      expect(await count(db, denominationId)).toBe(quantity);
+    } finally {
+      await api?.kill();
+      await db.close();
+      await redis.stop();
+    }
+  });
+
+  it('(g) PostgreSQL stopped and restarted mid-burst: no 201 without a voucher, and service resumes by itself', async () => {
+    const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_outage', port: await freePort() });
+    const databaseUrl = await postgres.start();
+    await runMigrations(databaseUrl);
+    const { Client } = await import('pg');
+    const query: TestDatabase['query'] = async (sql, params) => {
+      const client = new Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    const env = {
+      ...testEnvironment({ url: databaseUrl } as TestDatabase, await createTestRedisUrl(), {
+        RATE_LIMITS: 'claims.ip=1000000/60',
+        RUN_WORKER: 'false',
+      }),
+    };
+    let api: ApiProcess | undefined;
+    try {
+      api = await startApiProcess(env);
+      const client = new ApiClient(api.baseUrl);
+      const quantity = 600;
+      const round = await makeOpenRound(client, await bureauToken(client), {
+        denominations: [{ faceValue: 1000, minSpend: 5000, quantity }],
+      });
+      const denominationId = round.denominations[0].id as string;
+
+      const outage = (async () => {
+        await pause(300);
+        await postgres.stop();
+        await pause(1500);
+        await postgres.start();
+      })();
+      const answers = await claimThrough(api.baseUrl, 'pg', denominationId, outage);
+      expectCleanAnswers(answers);
+      expect(answers.some((a) => a.status === 503)).toBe(true);
+      const created = createdIds(answers);
+      expect(await storedIds({ query }, created)).toEqual([...created].sort());
+
+      // No restart of the API and no command: it serves claims again on its own.
+      let n = 0;
+      await eventually(async () => (await claimAs(client, `pg-resumed-${n++}`, denominationId)).status === 201);
+      const rest = await claimBurst([api.baseUrl], residentsNamed('pg-after', quantity), denominationId);
+      expect(rest.filter((a) => a.status !== 201 && a.body?.code !== 'SOLD_OUT')).toEqual([]);
+      expect(await count({ query }, denominationId)).toBe(quantity);
+    } finally {
+      await api?.kill();
+      await postgres.stop();
+    }
+  });
+});
