@@ -78,7 +78,8 @@ describe('readiness when Redis is away', () => {
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and ready again once Redis is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'juhui-ready-'));
     const redis = new EmbeddedRedis({ dataDir: dir, appendOnly: false });
-    const t = await bootTestApp({}, { redisUrl: await redis.start() });
+    // The API alone: this is about request handling, not the background workers' reconnects.
+    const t = await bootTestApp({ RUN_WORKER: 'false' }, { redisUrl: await redis.start() });
     const api = new ApiClient(t.baseUrl);
     try {
       expect((await api.get('/health/ready')).status).toBe(200);
