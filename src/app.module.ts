@@ -15,6 +15,8 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { VouchersModule } from './vouchers/vouchers.module';
 import { bullConnection } from './queues/queues';
 import { RedisModule } from './redis/redis.module';
+import { StatsModule } from './stats/stats.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +36,8 @@ export class AppModule {
         CampaignsModule,
         MerchantsModule,
         VouchersModule,
+        StatsModule,
+        DashboardModule,
         HealthModule,
         DemoModule,
       ],

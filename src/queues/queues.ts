@@ -17,6 +17,9 @@ export function bullConnection(redisUrl: string) {
   };
 }
 
+/** The queue of settlement runs (one job per run, the run id as job id). */
+export const SETTLEMENT_QUEUE = 'settlement';
+
 /** Retry, backoff and retention defaults for every queue, set once here. */
 export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   attempts: 5,

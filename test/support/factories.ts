@@ -77,3 +77,109 @@ export async function makeRound(api: ApiClient, token: string, campaignId: strin
 export async function makeMerchant(api: ApiClient, token: string, overrides: Record<string, unknown> = {}) {
   return expectCreated<{ merchant: any; apiKey: string }>(api.post('/api/v1/merchants', merchantInput(overrides), { token }), 'create merchant');
 }
+
+// --- Rows written straight into the database --------------------------------------------
+// For statistics tests and benchmarks: the traffic the claims, redemption and settlement
+// endpoints would store, without going through them (and with times in the past).
+
+interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** Stores one voucher of the denomination per instant given (as claims would); returns their ids. */
+export async function insertVouchers(db: Queryable, denominationId: string, claimedAt: Date[]): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `INSERT INTO vouchers (code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend, valid_from, valid_until, claimed_at)
+     SELECT upper(substr(md5(random()::text || clock_timestamp()::text), 1, 24)), 'resident-' || gen_random_uuid(),
+            d.campaign_id, d.round_id, d.id, c.theme, d.face_value, d.min_spend, r.voucher_valid_from, r.voucher_valid_until, at
+     FROM denominations d JOIN rounds r ON r.id = d.round_id JOIN campaigns c ON c.id = d.campaign_id,
+          unnest($2::timestamptz[]) AS at
+     WHERE d.id = $1
+     RETURNING id`,
+    [denominationId, claimedAt.map((at) => at.toISOString())],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Redeems a stored voucher at a merchant (discount = face value, as minSpend ≥ faceValue). */
+export async function insertRedemption(db: Queryable, voucherId: string, merchantId: string, orderAmount: number, redeemedAt: Date): Promise<string> {
+  const [row] = await db.query<{ id: string }>(
+    `WITH voucher AS (
+       UPDATE vouchers SET status = 'redeemed', redeemed_at = $4, updated_at = now() WHERE id = $1 AND status = 'claimed' RETURNING *
+     )
+     INSERT INTO redemptions (voucher_id, merchant_id, campaign_id, round_id, denomination_id, code, face_value, order_amount, discount, payable, redeemed_at)
+     SELECT id, $2, campaign_id, round_id, denomination_id, code, face_value, $3, face_value, $3 - face_value, $4 FROM voucher
+     RETURNING id`,
+    [voucherId, merchantId, orderAmount, redeemedAt.toISOString()],
+  );
+  if (!row) throw new Error(`voucher ${voucherId} is not redeemable`);
+  return row.id;
+}
+
+/** Reverses a standing redemption; its voucher goes back to claimed. */
+export async function reverseRedemption(db: Queryable, redemptionId: string, reversedAt = new Date()): Promise<void> {
+  const rows = await db.query(
+    `WITH reversed AS (
+       UPDATE redemptions SET status = 'reversed', reversed_at = $2, reversal_reason = 'test reversal'
+       WHERE id = $1 AND status = 'active' RETURNING voucher_id
+     )
+     UPDATE vouchers SET status = 'claimed', redeemed_at = NULL, updated_at = now() WHERE id IN (SELECT voucher_id FROM reversed) RETURNING id`,
+    [redemptionId, reversedAt.toISOString()],
+  );
+  if (rows.length !== 1) throw new Error(`redemption ${redemptionId} is not standing`);
+}
+
+/**
+ * A completed settlement run as SPEC.md describes it: per merchant, one statement with every
+ * unsettled redemption before the cutoff (gross = their face value) and the deductions for
+ * reversals of settled redemptions not deducted yet, plus what the merchant carried over;
+ * deductions beyond the gross carry over. Merchants listed in `paid` get their statement paid.
+ */
+export async function insertSettlementRun(db: Queryable, cutoff = new Date(), paid: string[] = []): Promise<string> {
+  const [run] = await db.query<{ id: string }>(
+    `INSERT INTO settlement_runs (cutoff, status, started_at, finished_at) VALUES ($1, 'completed', now(), now()) RETURNING id`,
+    [cutoff.toISOString()],
+  );
+  const merchants = await db.query<{ merchant_id: string }>(
+    `SELECT DISTINCT merchant_id FROM redemptions
+     WHERE (settlement_statement_id IS NULL AND redeemed_at < $1)
+        OR (status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL)`,
+    [cutoff.toISOString()],
+  );
+  for (const { merchant_id: merchantId } of merchants) {
+    const [sums] = await db.query<{ gross: string; reversals: string; carried: string; count: string; reversal_count: string }>(
+      `SELECT
+         (SELECT coalesce(sum(face_value), 0) FROM redemptions WHERE merchant_id = $1 AND settlement_statement_id IS NULL AND redeemed_at < $2) AS gross,
+         (SELECT count(*) FROM redemptions WHERE merchant_id = $1 AND settlement_statement_id IS NULL AND redeemed_at < $2) AS count,
+         (SELECT coalesce(sum(face_value), 0) FROM redemptions WHERE merchant_id = $1 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL) AS reversals,
+         (SELECT count(*) FROM redemptions WHERE merchant_id = $1 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL) AS reversal_count,
+         coalesce((SELECT carried_forward FROM settlement_statements WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1), 0) AS carried`,
+      [merchantId, cutoff.toISOString()],
+    );
+    const gross = Number(sums.gross);
+    const owed = Number(sums.reversals) + Number(sums.carried);
+    const deductions = Math.min(gross, owed);
+    const isPaid = paid.includes(merchantId);
+    const [statement] = await db.query<{ id: string }>(
+      `INSERT INTO settlement_statements (run_id, merchant_id, redemption_count, reversal_count, gross, deductions, net, carried_forward, status, bank_reference, paid_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp()) RETURNING id`,
+      [run.id, merchantId, Number(sums.count), Number(sums.reversal_count), gross, deductions, gross - deductions, owed - deductions,
+        isPaid ? 'paid' : 'pending', isPaid ? `BANK-${run.id.slice(0, 8)}` : null, isPaid ? new Date().toISOString() : null],
+    );
+    await db.query(
+      `UPDATE redemptions SET reversal_statement_id = $2
+       WHERE merchant_id = $1 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL`,
+      [merchantId, statement.id],
+    );
+    await db.query(
+      `UPDATE redemptions SET settlement_statement_id = $2 WHERE merchant_id = $1 AND settlement_statement_id IS NULL AND redeemed_at < $3`,
+      [merchantId, statement.id, cutoff.toISOString()],
+    );
+  }
+  return run.id;
+}
+
+/** Marks a settlement statement paid. */
+export async function markStatementPaid(db: Queryable, statementId: string): Promise<void> {
+  await db.query(`UPDATE settlement_statements SET status = 'paid', bank_reference = 'BANK-TEST', paid_at = now() WHERE id = $1`, [statementId]);
+}
