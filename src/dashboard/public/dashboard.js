@@ -114,8 +114,8 @@
   function renderDaily(byDay) {
     chart('chart-daily').setOption({
       tooltip: { trigger: 'axis' },
-      legend: { data: ['领取 Claims', '核销 Redemptions', '补贴 Subsidy (元)'] },
-      grid: { left: 60, right: 70, bottom: 40 },
+      legend: { top: 0, data: ['领取 Claims', '核销 Redemptions', '补贴 Subsidy (元)'] },
+      grid: { top: 56, left: 60, right: 70, bottom: 30 },
       xAxis: { type: 'category', data: byDay.map((d) => d.date) },
       yAxis: [{ type: 'value', name: '张 vouchers' }, { ...moneyAxis, position: 'right' }],
       series: [
@@ -139,18 +139,22 @@
     }
     chart('chart-burn').setOption({
       tooltip: { trigger: 'axis' },
-      legend: { data: ['已领面值 Claimed value', '已用补贴 Subsidy used'] },
-      grid: { left: 80, right: 30, bottom: 40 },
+      legend: { top: 0, data: ['已领面值 Claimed value', '已用补贴 Subsidy used'] },
+      grid: { top: 64, left: 80, right: 30, bottom: 30 },
       xAxis: { type: 'category', data: byDay.map((d) => d.date) },
-      yAxis: { ...moneyAxis, max: (range) => Math.max(range.max, toYuan(figures.budget)) },
+      // Scaled to what the rounds allocated (a budget far above it would flatten the lines);
+      // the budget itself is stated above the chart.
+      title: { text: `预算 Budget ${yuan(figures.budget)} · 已投放 Allocated ${yuan(figures.allocated)}`, right: 10, top: 22, textStyle: { fontSize: 12, fontWeight: 'normal' } },
+      yAxis: { ...moneyAxis, max: (range) => Math.max(range.max, toYuan(figures.allocated)) },
       series: [
         { name: '已领面值 Claimed value', type: 'line', data: claimedLine, areaStyle: { opacity: 0.1 } },
         {
           name: '已用补贴 Subsidy used', type: 'line', data: subsidyLine, areaStyle: { opacity: 0.2 },
           markLine: {
             symbol: 'none',
+            label: { position: 'insideEndTop' },
             data: [
-              { yAxis: toYuan(figures.budget), name: '预算 Budget', label: { formatter: '预算 Budget' } },
+              ...(figures.budget <= figures.allocated * 1.5 ? [{ yAxis: toYuan(figures.budget), name: '预算 Budget', label: { formatter: '预算 Budget' } }] : []),
               { yAxis: toYuan(figures.allocated), name: '已投放 Allocated', label: { formatter: '已投放 Allocated' } },
             ],
           },
@@ -162,8 +166,8 @@
   function renderStock(rows) {
     chart('chart-stock').setOption({
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { data: ['已领取 Claimed', '剩余 Remaining'] },
-      grid: { left: 60, right: 30, bottom: 60 },
+      legend: { top: 0, data: ['已领取 Claimed', '剩余 Remaining'] },
+      grid: { top: 56, left: 60, right: 30, bottom: 50 },
       xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, rotate: rows.length > 4 ? 20 : 0 } },
       yAxis: { type: 'value', name: '张 vouchers' },
       series: [
@@ -177,8 +181,8 @@
     const rows = [...merchants].reverse();
     chart('chart-merchants').setOption({
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { data: ['补贴 Subsidy', '带动消费 Sales driven'] },
-      grid: { left: 140, right: 30, bottom: 40 },
+      legend: { top: 0, data: ['补贴 Subsidy', '带动消费 Sales driven'] },
+      grid: { top: 56, left: 140, right: 40, bottom: 30 },
       xAxis: moneyAxis,
       yAxis: { type: 'category', data: rows.map((m) => m.name) },
       series: [
@@ -192,8 +196,8 @@
     const series = [['budget', '预算 Budget'], ['allocated', '已投放 Allocated'], ['claimedValue', '已领面值 Claimed value'], ['subsidy', '补贴 Subsidy'], ['salesDriven', '带动消费 Sales driven']];
     chart('chart-campaigns').setOption({
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { data: series.map(([, label]) => label) },
-      grid: { left: 80, right: 30, bottom: 60 },
+      legend: { top: 0, data: series.map(([, label]) => label) },
+      grid: { top: 56, left: 80, right: 30, bottom: 50 },
       xAxis: { type: 'category', data: campaigns.map((c) => c.name), axisLabel: { interval: 0, rotate: campaigns.length > 3 ? 20 : 0 } },
       yAxis: moneyAxis,
       series: series.map(([key, label]) => ({ name: label, type: 'bar', data: campaigns.map((c) => toYuan(c[key])) })),
