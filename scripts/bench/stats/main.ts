@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       log(`Campaign figures: claimed ${stats.claimed}, redeemed ${stats.redeemed}, subsidy ${stats.subsidy} fen, settled ${stats.settled} fen, paid ${stats.paid} fen`);
 
       log(`\nTiming ${REQUESTS} sequential requests each over loopback (after 20 warm-up requests):`);
-      const report = (label: string, r: { p50: number; p95: number; max: number }, baseline?: { p95: number }) =>
+      const report = (label: string, r: { p50: number; p95: number; max: number }, baseline?: { p50: number; p95: number }) =>
         log(`  ${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   max ${r.max.toFixed(1).padStart(6)} ms${baseline ? `   ratio to baseline p50 ${(r.p50 / baseline.p50).toFixed(1)}× p95 ${(r.p95 / baseline.p95).toFixed(1)}×` : ''}`);
       const baseline = await measure(`${base}/health/live`, undefined);
       report('baseline GET /health/live', baseline);
