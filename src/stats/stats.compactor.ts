@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-const COMPACT_EVERY_MS = 30_000;
+/** Between two folds the ledgers hold at most this much traffic as separate rows. */
+const COMPACT_EVERY_MS = 5_000;
 
 /** The aggregate ledgers and the columns that identify a key (the rest are summed). */
 const LEDGERS: ReadonlyArray<{ table: string; keys: string[]; sums: string[] }> = [
@@ -14,9 +15,9 @@ const LEDGERS: ReadonlyArray<{ table: string; keys: string[]; sums: string[] }> 
 
 /**
  * Folds the delta rows the triggers append (one per claim during a flash sale) into one row
- * per key, so reading the statistics stays a few thousand rows. Each fold is one statement
- * (DELETE … RETURNING feeding an INSERT): readers see the ledger before or after it, with
- * the same sums. Rows appended while it runs are not in its snapshot and stay for the next
+ * per key, so reading the statistics stays a few thousand rows. Only keys holding more than
+ * one row are rewritten. Each fold is one statement (DELETE … RETURNING feeding an INSERT):
+ * readers see the ledger before or after it, with the same sums. Rows appended while it runs are not in its snapshot and stay for the next
  * fold. An advisory lock keeps API processes from folding the same ledger at once.
  */
 @Injectable()
@@ -45,7 +46,11 @@ export class StatsCompactor implements OnApplicationBootstrap, OnApplicationShut
         const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`juhui:${table}`]);
         if (!locked) return 0;
         const [{ before, after }] = await manager.query(`
-          WITH gone AS (DELETE FROM ${table} RETURNING *),
+          WITH gone AS (
+            DELETE FROM ${table}
+            WHERE (${keys.join(', ')}) IN (SELECT ${keys.join(', ')} FROM ${table} GROUP BY ${keys.join(', ')} HAVING count(*) > 1)
+            RETURNING *
+          ),
           kept AS (
             INSERT INTO ${table} (${keys.join(', ')}, ${sums.join(', ')})
             SELECT ${keys.join(', ')}, ${sums.map((s) => `sum(${s})`).join(', ')}
