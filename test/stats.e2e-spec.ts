@@ -358,3 +358,29 @@ describe('Bureau statistics', () => {
     }
   });
 });
+
+describe('Bureau statistics in a time zone off the hour', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await bootTestApp({ CAMPAIGN_TIMEZONE: 'Asia/Kathmandu' }); // UTC+05:45
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('puts the day boundary at midnight there, to the quarter hour', async () => {
+    const api = new ApiClient(app.baseUrl);
+    const bureau = await bureauToken(api);
+    const campaign = await makeCampaign(api, bureau);
+    const round = await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 1000, minSpend: 1000, quantity: 10 }] });
+    // 23:50 and 00:05 in Kathmandu: 18:05 and 18:20 UTC on the same UTC day.
+    await insertVouchers(app.db, round.denominations[0].id, [new Date('2026-03-10T23:50:00+05:45'), new Date('2026-03-11T00:05:00+05:45')]);
+    const stats = await api.get(`/api/v1/stats/campaigns/${campaign.id}`, { token: bureau });
+    expect(stats.body.byDay.map((d: { date: string; claimed: number }) => [d.date, d.claimed])).toEqual([
+      ['2026-03-10', 1],
+      ['2026-03-11', 1],
+    ]);
+  });
+});

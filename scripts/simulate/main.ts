@@ -38,7 +38,7 @@ const SECONDS = Number(values.seconds);
 const RESIDENTS = Number(values.residents);
 const MERCHANTS = Number(values.merchants);
 const CONCURRENCY = Number(values.concurrency);
-const BASE = new URL(values['base-url']!);
+const BASE = new URL(values['base-url']);
 const started = Date.now();
 const deadline = started + SECONDS * 1000;
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s`;
@@ -98,7 +98,7 @@ class Tally {
   get(outcome: string): number {
     return this.counts.get(outcome) ?? 0;
   }
-  toString(): string {
+  summary(): string {
     return [...this.counts].map(([outcome, n]) => `${outcome} ${n}`).join(', ') || '—';
   }
 }
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   const vouchers: Array<{ code: string; minSpend: number }> = [];
   const redeemed: Array<{ id: string; merchant: string }> = [];
   const progress = setInterval(() => {
-    say(`claims: ${claims} | redemptions: ${redemptions} | reversals: ${reversals}`);
+    say(`claims: ${claims.summary()} | redemptions: ${redemptions.summary()} | reversals: ${reversals.summary()}`);
   }, 2000);
 
   try {
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
       claims.add(outcomeOf(answer));
       if (answer.status === 201) vouchers.push({ code: answer.body.code, minSpend: answer.body.minSpend });
     });
-    say(`rush over: ${vouchers.length} vouchers claimed (${claims})`);
+    say(`rush over: ${vouchers.length} vouchers claimed (${claims.summary()})`);
 
     // 3. Checkouts over the "following days" (compressed into the time left), with reversals.
     const checkoutsEnd = deadline - Math.min(15_000, SECONDS * 250);
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   }
 
   const stats = await call('GET', `/api/v1/stats/campaigns/${campaign.id}`, bureau);
-  say(`done. claims: ${claims} | redemptions: ${redemptions} | reversals: ${reversals}`);
+  say(`done. claims: ${claims.summary()} | redemptions: ${redemptions.summary()} | reversals: ${reversals.summary()}`);
   if (stats.status === 200) {
     const s = stats.body;
     say(`campaign stats: claimed ${s.claimed}, redeemed ${s.redeemed}, subsidy ${s.subsidy} fen, sales driven ${s.salesDriven} fen, leverage ${s.leverage?.toFixed(2) ?? '—'}, settled ${s.settled} fen`);

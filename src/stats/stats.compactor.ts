@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 /** Between two folds the ledgers hold at most this much traffic as separate rows. */
-const COMPACT_EVERY_MS = 5_000;
+const COMPACT_EVERY_MS = 2_000;
 
 /** The aggregate ledgers and the columns that identify a key (the rest are summed). */
 const LEDGERS: ReadonlyArray<{ table: string; keys: string[]; sums: string[] }> = [
