@@ -9,6 +9,7 @@ import { bootTestApp, TEST_ADMIN, TestApp } from './support/test-app';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'dashboard.png');
+const OVERVIEW_SCREENSHOT = join(ARTIFACTS, 'dashboard-overview.png');
 const HOUR = 3600_000;
 
 /** The page's `document`, for callbacks that run in Chromium (no DOM library at compile time). */
@@ -83,7 +84,7 @@ describe('Dashboard in headless Chromium', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      viewport: { width: 1440, height: 1800 },
+      viewport: { width: 1440, height: 1000 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     context.on('request', (request) => {
@@ -120,6 +121,10 @@ describe('Dashboard in headless Chromium', () => {
     expect(overview.total.settled).toBeGreaterThan(0);
     expectCardsToShow(await cards(page), overview.total);
     expect(await page.textContent('#scope-title')).toContain('All campaigns');
+    expect(await page.$$eval('#chart-campaigns canvas', (canvases: unknown[]) => canvases.length)).toBeGreaterThan(0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.waitForTimeout(500); // let the charts' entry animation finish before the picture
+    await page.screenshot({ path: OVERVIEW_SCREENSHOT, fullPage: true });
 
     // One campaign.
     await page.selectOption('#campaign', campaignId);
@@ -143,9 +148,9 @@ describe('Dashboard in headless Chromium', () => {
     await page.waitForFunction((want) => document.querySelector('[data-figure="claimed"]')?.getAttribute('data-value') === want, String(claimed), { timeout: 20000 });
     expectCardsToShow(await cards(page), (await api.get(`/api/v1/stats/campaigns/${campaignId}`, { token: bureau })).body);
 
-    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.waitForTimeout(500);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(existsSync(SCREENSHOT) && existsSync(OVERVIEW_SCREENSHOT)).toBe(true);
 
     // Everything the page loaded came from this app (ECharts included): no CDN.
     expect(foreignRequests).toEqual([]);

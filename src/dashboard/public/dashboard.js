@@ -145,17 +145,16 @@
       // Scaled to what the rounds allocated (a budget far above it would flatten the lines);
       // the budget itself is stated above the chart.
       title: { text: `预算 Budget ${yuan(figures.budget)} · 已投放 Allocated ${yuan(figures.allocated)}`, right: 10, top: 22, textStyle: { fontSize: 12, fontWeight: 'normal' } },
-      yAxis: { ...moneyAxis, max: (range) => Math.max(range.max, toYuan(figures.allocated)) },
+      yAxis: { ...moneyAxis, max: (range) => Math.ceil(Math.max(range.max, toYuan(figures.allocated)) * 1.1) },
       series: [
         { name: '已领面值 Claimed value', type: 'line', data: claimedLine, areaStyle: { opacity: 0.1 } },
         {
           name: '已用补贴 Subsidy used', type: 'line', data: subsidyLine, areaStyle: { opacity: 0.2 },
           markLine: {
             symbol: 'none',
-            label: { position: 'insideEndTop' },
             data: [
-              ...(figures.budget <= figures.allocated * 1.5 ? [{ yAxis: toYuan(figures.budget), name: '预算 Budget', label: { formatter: '预算 Budget' } }] : []),
-              { yAxis: toYuan(figures.allocated), name: '已投放 Allocated', label: { formatter: '已投放 Allocated' } },
+              ...(figures.budget <= figures.allocated * 1.5 ? [{ yAxis: toYuan(figures.budget), name: '预算 Budget', label: { formatter: '预算 Budget', position: 'insideEndTop' } }] : []),
+              { yAxis: toYuan(figures.allocated), name: '已投放 Allocated', label: { formatter: '已投放 Allocated', position: 'insideEndTop' } },
             ],
           },
         },
