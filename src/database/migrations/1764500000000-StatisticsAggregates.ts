@@ -155,16 +155,34 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
       CREATE TRIGGER stats_redemptions_deleted AFTER DELETE ON redemptions
       REFERENCING OLD TABLE AS deleted_rows FOR EACH STATEMENT EXECUTE FUNCTION stats_redemptions_deleted()`);
 
+    // TRUNCATE removes every row without row or statement transition tables: empty the ledgers with it.
+    await q.query(`
+      CREATE FUNCTION stats_vouchers_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM stats_claims;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE FUNCTION stats_redemptions_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM stats_redemptions;
+        DELETE FROM stats_redemption_buckets;
+        DELETE FROM stats_statement_weights;
+        RETURN NULL;
+      END $$`);
+    await q.query(`CREATE TRIGGER stats_vouchers_truncated AFTER TRUNCATE ON vouchers FOR EACH STATEMENT EXECUTE FUNCTION stats_vouchers_truncated()`);
+    await q.query(`CREATE TRIGGER stats_redemptions_truncated AFTER TRUNCATE ON redemptions FOR EACH STATEMENT EXECUTE FUNCTION stats_redemptions_truncated()`);
+
     // Statements are read directly (few rows); an index for the paid figure is enough.
     await q.query(`CREATE INDEX settlement_statements_status_idx ON settlement_statements (status)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS settlement_statements_status_idx`);
-    for (const trigger of ['stats_redemptions_inserted', 'stats_redemptions_updated', 'stats_redemptions_deleted']) {
+    for (const trigger of ['stats_redemptions_inserted', 'stats_redemptions_updated', 'stats_redemptions_deleted', 'stats_redemptions_truncated']) {
       await q.query(`DROP TRIGGER IF EXISTS ${trigger} ON redemptions`);
     }
-    for (const trigger of ['stats_vouchers_inserted', 'stats_vouchers_deleted']) {
+    for (const trigger of ['stats_vouchers_inserted', 'stats_vouchers_deleted', 'stats_vouchers_truncated']) {
       await q.query(`DROP TRIGGER IF EXISTS ${trigger} ON vouchers`);
     }
     for (const fn of [
@@ -173,6 +191,8 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
       'stats_redemptions_deleted()',
       'stats_vouchers_inserted()',
       'stats_vouchers_deleted()',
+      'stats_vouchers_truncated()',
+      'stats_redemptions_truncated()',
     ]) {
       await q.query(`DROP FUNCTION IF EXISTS ${fn}`);
     }
