@@ -22,7 +22,7 @@ function main(): void {
   });
   const ttl = Number(values.ttl);
   let principal: Principal;
-  switch (values.role) {
+  switch (values.role ?? '') {
     case 'resident':
       if (!values.sub) throw new Error('--sub <residentId> is required for a resident');
       principal = { role: 'resident', residentId: values.sub };

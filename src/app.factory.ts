@@ -1,14 +1,14 @@
-import { INestApplication, RequestMethod } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
-import { toErrorResponse } from './common/errors/error-mapping';
+import { useJsonOnlyBodies } from './common/http/json-body';
 import { createValidationPipe } from './common/validation/validation';
 import type { AppConfig } from './config/app-config';
+import { requestId } from './logging/logging.module';
 
 export const API_PREFIX = 'api/v1';
 
@@ -26,30 +26,45 @@ const OPERATIONS_ROUTES = [
  * Builds the HTTP application exactly as production runs it; end-to-end tests call this
  * too, so what they exercise is what ships.
  */
-export async function createApp(config: AppConfig, options: { bufferLogs?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+    genReqId: requestId,
+    requestIdHeader: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: options.bufferLogs ?? true,
+    bufferLogs: true,
+    // Body parsing is ours (useJsonOnlyBodies): JSON only, strict, bounded.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix(API_PREFIX, { exclude: OPERATIONS_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
-  // Errors raised by Fastify itself before a route runs (broken JSON, body too large,
-  // wrong content type) get the same shape as every other error.
+  // Errors Fastify raises before a route runs (body too large, unknown content type) reach
+  // AllExceptionsFilter through Nest's adapter, so they get the same shape as every other error.
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-    const answer = toErrorResponse(error);
-    void reply.status(answer.status).headers(answer.headers).send(answer.body);
+  useJsonOnlyBodies(fastify, config.bodyLimitBytes);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
   });
 
   setUpOpenApi(app);
   await app.init();
   return app;
+}
+
+/**
+ * The worker process: the same modules without an HTTP server, with the background worker
+ * switched on whatever RUN_WORKER says (that switch is about the API process).
+ */
+export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runWorker: true }), { bufferLogs: true });
+  context.useLogger(context.get(Logger));
+  await context.init();
+  return context;
 }
 
 function setUpOpenApi(app: INestApplication): void {

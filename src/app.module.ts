@@ -12,6 +12,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SettlementModule } from './settlement/settlement.module';
 import { VouchersModule } from './vouchers/vouchers.module';
 import { bullConnection } from './queues/queues';
 import { RedisModule } from './redis/redis.module';
@@ -36,6 +37,7 @@ export class AppModule {
         CampaignsModule,
         MerchantsModule,
         VouchersModule,
+        SettlementModule.forRoot({ runWorker: config.runWorker }),
         StatsModule,
         DashboardModule,
         HealthModule,

@@ -89,7 +89,7 @@ export class CampaignsService {
       const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('campaign', id);
       if (campaign.status !== 'draft') throw new DomainError('INVALID_STATE', `Only a draft campaign can be edited; this one is ${campaign.status}`);
-      const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as Campaign;
+      const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
       assertCampaignPeriod(next);
       if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
       return manager.save(Campaign, next);

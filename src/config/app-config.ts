@@ -16,22 +16,23 @@ import { isValidTimeZone } from '../common/time';
 import { parseRateLimits, RateLimitPolicies } from '../rate-limit/rate-limit.policies';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value === 'boolean') return value;
-  const text = String(value).toLowerCase();
+  if (typeof value !== 'string' || value === '') return value === '' ? undefined : value;
+  const text = value.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
   if (['0', 'false', 'no', 'off'].includes(text)) return false;
   return value;
 };
 const toInteger = ({ value }: { value: unknown }): unknown =>
-  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+  typeof value !== 'string' ? value : value === '' ? undefined : /^-?\d+$/.test(value) ? Number(value) : value;
 const toList = ({ value }: { value: unknown }): unknown =>
-  value === undefined || value === ''
-    ? undefined
-    : String(value)
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
+  typeof value !== 'string'
+    ? value
+    : value === ''
+      ? undefined
+      : value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
 
 /**
  * The process environment as the service reads it. Every variable is validated once
@@ -92,13 +93,30 @@ export class EnvironmentVariables {
   /** Overrides of the named rate-limit policies: "claims.resident=10/60,claims.ip=1200/60". */
   @IsOptional() @IsString()
   RATE_LIMITS?: string;
+
+  /** When the daily settlement run starts: a cron pattern in CAMPAIGN_TIMEZONE. */
+  @IsOptional() @IsString() @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'SETTLEMENT_CRON must be a cron pattern of 5 or 6 fields' })
+  SETTLEMENT_CRON = '0 2 * * *';
+
+  /** How long a worker's hold on a settlement job lasts without renewal; a dead worker's job is taken over after it. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  SETTLEMENT_JOB_LOCK_SECONDS = 30;
+
+  /** How often a worker re-enqueues open runs the queue has lost. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  SETTLEMENT_RECOVERY_SECONDS = 60;
+
+  /** First retry delay of a failed settlement job; it doubles with each attempt. */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(3600_000)
+  SETTLEMENT_RETRY_DELAY_MS = 2000;
 }
 
 /** Every variable the service reads; anything else in the environment is ignored. */
 const ENVIRONMENT_VARIABLES = [
   'NODE_ENV', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'AUTH_JWT_SECRET', 'BUREAU_ADMIN_USERNAME',
   'BUREAU_ADMIN_PASSWORD', 'CAMPAIGN_TIMEZONE', 'TRUST_PROXY', 'RUN_WORKER', 'SEED_DEMO', 'LOG_LEVEL',
-  'DB_POOL_SIZE', 'BODY_LIMIT_BYTES', 'BUREAU_TOKEN_TTL_SECONDS', 'RATE_LIMITS',
+  'DB_POOL_SIZE', 'BODY_LIMIT_BYTES', 'BUREAU_TOKEN_TTL_SECONDS', 'RATE_LIMITS', 'SETTLEMENT_CRON',
+  'SETTLEMENT_JOB_LOCK_SECONDS', 'SETTLEMENT_RECOVERY_SECONDS', 'SETTLEMENT_RETRY_DELAY_MS',
 ] as const satisfies ReadonlyArray<keyof EnvironmentVariables>;
 
 export class ConfigError extends Error {
@@ -157,6 +175,12 @@ export interface AppConfig {
   readonly dbPoolSize: number;
   readonly bodyLimitBytes: number;
   readonly rateLimits: RateLimitPolicies;
+  readonly settlement: {
+    readonly cron: string;
+    readonly jobLockSeconds: number;
+    readonly recoverySeconds: number;
+    readonly retryDelayMs: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -183,5 +207,11 @@ export function toAppConfig(
     dbPoolSize: env.DB_POOL_SIZE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     rateLimits: parseRateLimits(env.RATE_LIMITS),
+    settlement: Object.freeze({
+      cron: env.SETTLEMENT_CRON,
+      jobLockSeconds: env.SETTLEMENT_JOB_LOCK_SECONDS,
+      recoverySeconds: env.SETTLEMENT_RECOVERY_SECONDS,
+      retryDelayMs: env.SETTLEMENT_RETRY_DELAY_MS,
+    }),
   });
 }

@@ -130,7 +130,7 @@ export function demoMerchants(): Array<{ name: string; themes: Theme[]; bankName
   }
   return merchants.map((m, i) => ({
     ...m,
-    bankName: BANKS[i % BANKS.length] ?? BANKS[0]!,
+    bankName: BANKS[i % BANKS.length] ?? BANKS[0],
     accountName: m.name,
     accountNumber: `62220210${String(10_000_000 + i * 7919).padStart(11, '0')}`,
   }));

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A caller-supplied X-Request-Id when it is sane, else a new one; echoed in the response. */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * A caller-supplied X-Request-Id when it is sane, else a new one. Fastify assigns it to the
+ * request (createApp echoes it in the response) and the request's log lines carry it.
+ */
+export function requestId(req: IncomingMessage): string {
   const header = req.headers['x-request-id'];
-  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-  res.setHeader('x-request-id', id);
-  return id;
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
 /**
@@ -35,7 +36,6 @@ export const REDACTED_PATHS = [
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logLevel,
-          genReqId: requestId,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
           serializers: {

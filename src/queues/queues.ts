@@ -17,9 +17,6 @@ export function bullConnection(redisUrl: string) {
   };
 }
 
-/** The queue of settlement runs (one job per run, the run id as job id). */
-export const SETTLEMENT_QUEUE = 'settlement';
-
 /** Retry, backoff and retention defaults for every queue, set once here. */
 export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   attempts: 5,
@@ -27,3 +24,6 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
   removeOnFail: { age: 30 * 24 * 3600 },
 };
+
+/** Settlement runs (job name `run`, jobId = the run id) and the daily schedule that creates them. */
+export const SETTLEMENT_QUEUE = 'settlement';

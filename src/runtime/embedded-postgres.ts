@@ -67,7 +67,11 @@ export class EmbeddedPostgres {
     const owner = postgresUser(this.log);
     const passwordFile = join(dirname(this.clusterDir), `${this.clusterDir.split('/').pop()}.password`);
     mkdirSync(dirname(this.clusterDir), { recursive: true });
-    if (owner) ensureTraversable(this.clusterDir, this.log);
+    if (owner) {
+      // The server runs as `postgres`: it must reach both its binaries and its data folder.
+      ensureTraversable(bin, this.log);
+      ensureTraversable(this.clusterDir, this.log);
+    }
 
     if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) {
       rmSync(this.clusterDir, { recursive: true, force: true });

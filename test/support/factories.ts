@@ -1,7 +1,7 @@
 import { signToken } from '../../src/auth/jwt';
 import type { Theme } from '../../src/common/domain/themes';
 import { ApiClient } from './http';
-import { TEST_ADMIN, TEST_JWT_SECRET } from './test-app';
+import { TEST_ADMIN, TEST_JWT_SECRET, TestDatabase } from './test-app';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -78,6 +78,73 @@ export async function makeMerchant(api: ApiClient, token: string, overrides: Rec
   return expectCreated<{ merchant: any; apiKey: string }>(api.post('/api/v1/merchants', merchantInput(overrides), { token }), 'create merchant');
 }
 
+export interface RedemptionSource {
+  campaignId: string;
+  roundId: string;
+  denominationId: string;
+}
+
+/** A published campaign with one round (through the API): what inserted redemptions refer to. */
+export async function makeRedemptionSource(api: ApiClient, token: string): Promise<RedemptionSource> {
+  const campaign = await makeCampaign(api, token);
+  const round = await makeRound(api, token, campaign.id);
+  return { campaignId: campaign.id, roundId: round.id, denominationId: round.denominations[0].id };
+}
+
+/**
+ * Redeemed vouchers and their redemptions, inserted straight into the database (one row per
+ * entry of `redemptions`, at its time and face value), for settlement tests that must not
+ * depend on the redemption endpoints. Returns the new redemption ids.
+ */
+export async function insertRedemptions(
+  db: TestDatabase,
+  source: RedemptionSource,
+  merchantId: string,
+  redemptions: Array<{ at: Date; faceValue: number }>,
+): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::timestamptz[], $2::bigint[]) WITH ORDINALITY AS t(redeemed_at, face_value, n)
+     ), voucher AS (
+       INSERT INTO vouchers (code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend,
+                             valid_from, valid_until, status, claimed_at, redeemed_at)
+       SELECT upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 20)), 'resident-' || n, $3, $4, $5, 'catering',
+              face_value, face_value * 4, redeemed_at - interval '10 days', redeemed_at + interval '30 days', 'redeemed',
+              redeemed_at - interval '1 hour', redeemed_at
+         FROM input ORDER BY n
+       RETURNING id, code, face_value, redeemed_at
+     ), redemption AS (
+       INSERT INTO redemptions (voucher_id, merchant_id, campaign_id, round_id, denomination_id, code, face_value,
+                                order_amount, discount, payable, redeemed_at)
+       SELECT id, $6, $3, $4, $5, code, face_value, face_value * 4, face_value, face_value * 3, redeemed_at FROM voucher
+       RETURNING id
+     )
+     SELECT id FROM redemption`,
+    [redemptions.map((r) => r.at.toISOString()), redemptions.map((r) => r.faceValue), source.campaignId, source.roundId, source.denominationId, merchantId],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Reverses redemptions straight in the database, as the reversal endpoint would (at `at`). */
+export async function reverseRedemptions(db: TestDatabase, ids: string[], at = new Date()): Promise<void> {
+  await db.query(
+    `UPDATE redemptions SET status = 'reversed', reversed_at = $2, reversal_reason = 'test reversal' WHERE id = ANY($1::uuid[]) AND status = 'active'`,
+    [ids, at.toISOString()],
+  );
+}
+
+/** Polls a settlement run until it has completed or failed, and returns it. */
+export async function waitForRun(api: ApiClient, token: string, runId: string, timeoutMs = 90_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await api.get(`/api/v1/settlements/runs/${runId}`, { token });
+    if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
+    if (response.body.status === 'completed' || response.body.status === 'failed') return response.body;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${response.body.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 // --- Rows written straight into the database --------------------------------------------
 // For statistics tests and benchmarks: the traffic the claims, redemption and settlement
 // endpoints would store, without going through them (and with times in the past).
@@ -130,50 +197,64 @@ export async function reverseRedemption(db: Queryable, redemptionId: string, rev
 }
 
 /**
- * A completed settlement run as SPEC.md describes it: per merchant, one statement with every
- * unsettled redemption before the cutoff (gross = their face value) and the deductions for
- * reversals of settled redemptions not deducted yet, plus what the merchant carried over;
- * deductions beyond the gross carry over. Merchants listed in `paid` get their statement paid.
+ * A completed settlement run as SPEC.md describes it and the settlement engine stores it:
+ * per merchant, one statement (next in the merchant's sequence) with every unsettled
+ * redemption before the cutoff — active ones make the gross, one reversed before it was ever
+ * settled is voided (linked twice, worth nothing) — and the deductions for reversals before
+ * the cutoff of redemptions settled earlier, plus what the merchant carried over; deductions
+ * beyond the gross carry over. Merchants listed in `paid` get their statement paid.
  */
 export async function insertSettlementRun(db: Queryable, cutoff = new Date(), paid: string[] = []): Promise<string> {
+  const at = cutoff.toISOString();
   const [run] = await db.query<{ id: string }>(
     `INSERT INTO settlement_runs (cutoff, status, started_at, finished_at) VALUES ($1, 'completed', now(), now()) RETURNING id`,
-    [cutoff.toISOString()],
+    [at],
   );
   const merchants = await db.query<{ merchant_id: string }>(
     `SELECT DISTINCT merchant_id FROM redemptions
      WHERE (settlement_statement_id IS NULL AND redeemed_at < $1)
-        OR (status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL)`,
-    [cutoff.toISOString()],
+        OR (status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL AND reversed_at < $1)`,
+    [at],
   );
   for (const { merchant_id: merchantId } of merchants) {
-    const [sums] = await db.query<{ gross: string; reversals: string; carried: string; count: string; reversal_count: string }>(
-      `SELECT
-         (SELECT coalesce(sum(face_value), 0) FROM redemptions WHERE merchant_id = $1 AND settlement_statement_id IS NULL AND redeemed_at < $2) AS gross,
-         (SELECT count(*) FROM redemptions WHERE merchant_id = $1 AND settlement_statement_id IS NULL AND redeemed_at < $2) AS count,
-         (SELECT coalesce(sum(face_value), 0) FROM redemptions WHERE merchant_id = $1 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL) AS reversals,
-         (SELECT count(*) FROM redemptions WHERE merchant_id = $1 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL) AS reversal_count,
-         coalesce((SELECT carried_forward FROM settlement_statements WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1), 0) AS carried`,
-      [merchantId, cutoff.toISOString()],
+    const [last] = await db.query<{ sequence: number; carried_forward: string }>(
+      `SELECT sequence, carried_forward FROM settlement_statements WHERE merchant_id = $1 ORDER BY sequence DESC LIMIT 1`,
+      [merchantId],
     );
-    const gross = Number(sums.gross);
-    const owed = Number(sums.reversals) + Number(sums.carried);
+    const [statement] = await db.query<{ id: string }>(
+      `INSERT INTO settlement_statements (run_id, merchant_id, sequence, redemption_count, gross, deductions, net)
+       VALUES ($1, $2, $3, 0, 0, 0, 0) RETURNING id`,
+      [run.id, merchantId, (last?.sequence ?? 0) + 1],
+    );
+    const [linked] = await db.query<{ redemption_count: number; voided_count: number; gross: string; reversal_count: number; reversed: string }>(
+      `WITH settled AS (
+         UPDATE redemptions SET settlement_statement_id = $1, reversal_statement_id = CASE WHEN status = 'reversed' THEN $1::uuid END
+         WHERE merchant_id = $2 AND settlement_statement_id IS NULL AND redeemed_at < $3
+         RETURNING face_value, status
+       ), deducted AS (
+         UPDATE redemptions SET reversal_statement_id = $1
+         WHERE merchant_id = $2 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL AND reversed_at < $3
+         RETURNING face_value
+       )
+       SELECT (SELECT count(*) FROM settled WHERE status = 'active')::int AS redemption_count,
+              (SELECT count(*) FROM settled WHERE status = 'reversed')::int AS voided_count,
+              (SELECT coalesce(sum(face_value), 0) FROM settled WHERE status = 'active') AS gross,
+              (SELECT count(*) FROM deducted)::int AS reversal_count,
+              (SELECT coalesce(sum(face_value), 0) FROM deducted) AS reversed`,
+      [statement.id, merchantId, at],
+    );
+    const gross = Number(linked.gross);
+    const carriedIn = Number(last?.carried_forward ?? 0);
+    const owed = Number(linked.reversed) + carriedIn;
     const deductions = Math.min(gross, owed);
     const isPaid = paid.includes(merchantId);
-    const [statement] = await db.query<{ id: string }>(
-      `INSERT INTO settlement_statements (run_id, merchant_id, redemption_count, reversal_count, gross, deductions, net, carried_forward, status, bank_reference, paid_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp()) RETURNING id`,
-      [run.id, merchantId, Number(sums.count), Number(sums.reversal_count), gross, deductions, gross - deductions, owed - deductions,
-        isPaid ? 'paid' : 'pending', isPaid ? `BANK-${run.id.slice(0, 8)}` : null, isPaid ? new Date().toISOString() : null],
-    );
     await db.query(
-      `UPDATE redemptions SET reversal_statement_id = $2
-       WHERE merchant_id = $1 AND status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL`,
-      [merchantId, statement.id],
-    );
-    await db.query(
-      `UPDATE redemptions SET settlement_statement_id = $2 WHERE merchant_id = $1 AND settlement_statement_id IS NULL AND redeemed_at < $3`,
-      [merchantId, statement.id, cutoff.toISOString()],
+      `UPDATE settlement_statements
+       SET redemption_count = $2, voided_count = $3, reversal_count = $4, gross = $5, deductions = $6, net = $7, carried_in = $8, carried_forward = $9,
+           status = $10, bank_reference = $11, paid_at = $12
+       WHERE id = $1`,
+      [statement.id, linked.redemption_count, linked.voided_count, linked.reversal_count, gross, deductions, gross - deductions, carriedIn, owed - deductions,
+        isPaid ? 'paid' : 'pending', isPaid ? `BANK-${statement.id.slice(0, 8)}` : null, isPaid ? new Date().toISOString() : null],
     );
   }
   return run.id;

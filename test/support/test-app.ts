@@ -72,11 +72,12 @@ export interface TestApp {
 
 /**
  * Boots the real application (createApp, as production does) on its own database and
- * listens on a free loopback port, so tests speak real HTTP to it.
+ * listens on a free loopback port, so tests speak real HTTP to it. Failure tests pass the
+ * URL of a Redis of their own (`servers.redisUrl`) so they can stop it.
  */
-export async function bootTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
+export async function bootTestApp(extraEnv: Record<string, string> = {}, servers: { redisUrl?: string } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const redisUrl = await createTestRedisUrl();
+  const redisUrl = servers.redisUrl ?? (await createTestRedisUrl());
   const env = parseEnvironment(testEnvironment(db, redisUrl, extraEnv));
   const config = toAppConfig(env, { databaseUrl: db.url, redisUrl, authJwtSecret: TEST_JWT_SECRET });
   const app = await createApp(config);

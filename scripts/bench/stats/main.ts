@@ -114,21 +114,24 @@ async function generate(db: Client): Promise<string> {
   );
   await timed('5% reversed', () => db.query(`UPDATE redemptions SET status = 'reversed', reversed_at = redeemed_at + interval '1 hour' WHERE (hashtext(id::text) % 20) = 0`));
 
-  // Settlement: a run per week; one statement per merchant with its redemptions of that week; half paid.
+  // Settlement: a run per week; one statement per merchant with its redemptions of that week
+  // (those reversed before settlement voided, as the engine does); the older ones paid.
   await timed('weekly settlement statements', async () => {
     await db.query(`
       INSERT INTO settlement_runs (cutoff, status, started_at, finished_at)
       SELECT date_trunc('week', now()) - w * interval '7 days', 'completed', now(), now() FROM generate_series(0, 8) w`);
     await db.query(`
-      INSERT INTO settlement_statements (run_id, merchant_id, redemption_count, gross, deductions, net, status, bank_reference, paid_at)
-      SELECT run.id, r.merchant_id, count(*), sum(r.face_value), 0, sum(r.face_value),
+      INSERT INTO settlement_statements (run_id, merchant_id, sequence, redemption_count, gross, deductions, net, status, bank_reference, paid_at)
+      SELECT run.id, r.merchant_id, row_number() OVER (PARTITION BY r.merchant_id ORDER BY run.cutoff),
+             count(*) FILTER (WHERE r.status = 'active'), coalesce(sum(r.face_value) FILTER (WHERE r.status = 'active'), 0), 0,
+             coalesce(sum(r.face_value) FILTER (WHERE r.status = 'active'), 0),
              CASE WHEN run.cutoff < now() - interval '14 days' THEN 'paid' ELSE 'pending' END,
              CASE WHEN run.cutoff < now() - interval '14 days' THEN 'BANK-' || left(run.id::text, 8) END,
              CASE WHEN run.cutoff < now() - interval '14 days' THEN run.cutoff END
       FROM settlement_runs run JOIN redemptions r ON r.redeemed_at < run.cutoff AND r.redeemed_at >= run.cutoff - interval '7 days'
       GROUP BY run.id, run.cutoff, r.merchant_id`);
     await db.query(`
-      UPDATE redemptions r SET settlement_statement_id = s.id
+      UPDATE redemptions r SET settlement_statement_id = s.id, reversal_statement_id = CASE WHEN r.status = 'reversed' THEN s.id END
       FROM settlement_statements s JOIN settlement_runs run ON run.id = s.run_id
       WHERE s.merchant_id = r.merchant_id AND r.redeemed_at < run.cutoff AND r.redeemed_at >= run.cutoff - interval '7 days'`);
   });

@@ -22,6 +22,8 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+const RETRY_SOON = { 'Retry-After': '5' };
+
 /** PostgreSQL SQLSTATE classes meaning "the database is away or refusing work right now". */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/;
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
@@ -71,8 +73,9 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     const response = error.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response
-        ? String((response as { message: unknown }).message)
+        ? String((response).message)
         : error.message;
+    if (status === 503) return respond('SERVICE_UNAVAILABLE', 'A dependency is unavailable. Try again shortly.', undefined, RETRY_SOON);
     return respond(code, status >= 500 ? 'Internal error' : message);
   }
   if (typeof error === 'object' && error !== null) {
@@ -83,9 +86,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       return respond(code, typeof candidate.message === 'string' ? candidate.message : 'Bad request');
     }
     if (isDependencyOutage(candidate)) {
-      return respond('SERVICE_UNAVAILABLE', 'A dependency is unavailable; nothing was done. Try again shortly.', undefined, {
-        'Retry-After': '5',
-      });
+      return respond('SERVICE_UNAVAILABLE', 'A dependency is unavailable; nothing was done. Try again shortly.', undefined, RETRY_SOON);
     }
     // A value PostgreSQL could not parse is the caller's malformed input that slipped past validation.
     if (candidate.code === '22P02' || candidate.code === '22003' || candidate.code === '22007' || candidate.code === '22008') {

@@ -63,8 +63,10 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX stats_redemption_buckets_campaign_idx ON stats_redemption_buckets (campaign_id)`);
 
-    // Face value each campaign put into each settlement statement: the weights by which a
-    // statement's net is attributed to campaigns (see stats.queries.ts).
+    // Face value each campaign put into each settlement statement's gross: the weights by
+    // which a statement's net is attributed to campaigns (see stats.queries.ts). A redemption
+    // reversed before it was ever settled is linked to its statement twice (settlement and
+    // reversal) and counts in neither gross nor deductions: it weighs nothing.
     await q.query(`
       CREATE TABLE stats_statement_weights (
         statement_id uuid NOT NULL,
@@ -101,8 +103,9 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
     // --- redemptions ------------------------------------------------------------------------
     // Each trigger describes the change as signed rows (+1 for a row's new contribution, -1
     // for its old one) and one statement adds them to the three ledgers: standing figures
-    // count active rows only, statement weights count rows attached to a statement.
-    const changeColumns = 'campaign_id, round_id, denomination_id, merchant_id, face_value, order_amount, status, redeemed_at, settlement_statement_id';
+    // count active rows only, statement weights count rows in a statement's gross.
+    const changeColumns =
+      'campaign_id, round_id, denomination_id, merchant_id, face_value, order_amount, status, redeemed_at, settlement_statement_id, reversal_statement_id';
     const recordChanges = (changes: string): string => `
       WITH changes AS (${changes}),
       by_merchant AS (
@@ -121,7 +124,7 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
       )
       INSERT INTO stats_statement_weights (statement_id, campaign_id, weight)
       SELECT settlement_statement_id, campaign_id, sum(sign * face_value)
-      FROM changes WHERE settlement_statement_id IS NOT NULL
+      FROM changes WHERE settlement_statement_id IS NOT NULL AND reversal_statement_id IS DISTINCT FROM settlement_statement_id
       GROUP BY 1, 2
       HAVING sum(sign * face_value) <> 0`;
     // Only rows whose counted fields changed matter (a settlement run touches thousands at once).

@@ -6,6 +6,7 @@ import {
   IsArray,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -34,7 +35,7 @@ export class CreateMerchantDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(THEMES.length) @ArrayUnique() @IsIn(THEMES, { each: true })
   themes!: Theme[];
 
-  @ValidateNested() @Type(() => SettlementAccountDto)
+  @IsObject() @ValidateNested() @Type(() => SettlementAccountDto)
   settlementAccount!: SettlementAccountDto;
 }
 

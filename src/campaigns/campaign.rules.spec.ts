@@ -1,0 +1,62 @@
+import { DomainError } from '../common/errors/domain-error';
+import { allowedFrom, assertCampaignPeriod, assertRoundFitsCampaign, roundFaceValue } from './campaign.rules';
+
+const at = (iso: string): Date => new Date(iso);
+const campaign = { startsAt: at('2026-01-01T00:00:00+08:00'), endsAt: at('2026-12-31T00:00:00+08:00') };
+const round = {
+  claimOpensAt: at('2026-02-01T10:00:00+08:00'),
+  claimClosesAt: at('2026-02-03T10:00:00+08:00'),
+  voucherValidFrom: at('2026-02-01T10:00:00+08:00'),
+  voucherValidUntil: at('2026-03-01T00:00:00+08:00'),
+  denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 100 }],
+};
+
+function problemsOf(run: () => void): string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    return ((error as DomainError).details as Array<{ field: string }>).map((d) => d.field);
+  }
+  return [];
+}
+
+describe('campaign rules', () => {
+  it('accepts a round inside its campaign', () => {
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, round))).toEqual([]);
+  });
+
+  it('refuses reversed periods', () => {
+    expect(problemsOf(() => assertCampaignPeriod({ startsAt: campaign.endsAt, endsAt: campaign.startsAt }))).toEqual(['endsAt']);
+    const reversed = { ...round, claimClosesAt: round.claimOpensAt, voucherValidUntil: round.voucherValidFrom };
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, reversed))).toEqual(
+      expect.arrayContaining(['claimClosesAt', 'voucherValidUntil']),
+    );
+  });
+
+  it('keeps the claim window and validity inside the campaign dates', () => {
+    const early = { ...round, claimOpensAt: at('2025-12-31T00:00:00+08:00'), voucherValidFrom: at('2025-12-31T00:00:00+08:00') };
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, early))).toEqual(expect.arrayContaining(['claimOpensAt', 'voucherValidFrom']));
+    const late = { ...round, voucherValidUntil: at('2027-01-01T00:00:00+08:00') };
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, late))).toEqual(['voucherValidUntil']);
+  });
+
+  it('requires the minimum spend to cover the face value', () => {
+    const cheap = { ...round, denominations: [{ faceValue: 5000, minSpend: 4999, quantity: 1 }] };
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, cheap))).toEqual(['denominations.0.minSpend']);
+  });
+
+  it('sums face value times quantity', () => {
+    expect(
+      roundFaceValue([
+        { faceValue: 5000, minSpend: 20000, quantity: 1000 },
+        { faceValue: 2000, minSpend: 10000, quantity: 2500 },
+      ]),
+    ).toBe(10_000_000);
+  });
+
+  it('moves draft → active → closed only', () => {
+    expect(allowedFrom('publish')).toEqual(['draft']);
+    expect(allowedFrom('close')).toEqual(['draft', 'active']);
+  });
+});

@@ -1,0 +1,30 @@
+import { IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { PaginationQuery } from '../../common/http/pagination';
+import { IsInstant } from '../../common/validation/decorators';
+
+export class RequestRunDto {
+  /** Settle what happened before this instant (not in the future). Default: the start of today in the campaign time zone. */
+  @ValidateIf((_: unknown, value: unknown) => value !== undefined)
+  @IsInstant()
+  cutoff?: Date;
+}
+
+export class ListStatementsQuery extends PaginationQuery {
+  @IsOptional()
+  @IsUUID()
+  runId?: string;
+
+  /** Bureau: any merchant; a merchant may only name itself. */
+  @IsOptional()
+  @IsUUID()
+  merchantId?: string;
+}
+
+export class MarkPaidDto {
+  /** The bank's reference of the transfer. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  @Matches(/\S/, { message: 'bankReference must not be blank' })
+  bankReference!: string;
+}

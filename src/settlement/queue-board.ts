@@ -1,0 +1,50 @@
+import { createBullBoard } from '@bull-board/api';
+import type { IServerAdapter } from '@bull-board/api/typings/app';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthService } from '../auth/auth.service';
+import { toErrorResponse } from '../common/errors/error-mapping';
+import { SettlementQueue } from './settlement-queue.service';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+/**
+ * Bull Board at /admin/queues, for bureau staff only (bearer token or the session cookie
+ * set at login). It is mounted straight on Fastify, outside Nest's routing, so the guard is
+ * an onRequest hook scoped to the board's own plugin. A process without HTTP (the worker)
+ * has no board.
+ */
+@Injectable()
+export class QueueBoard implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly auth: AuthService,
+    private readonly settlement: SettlementQueue,
+  ) {}
+
+  onModuleInit(): void {
+    const httpAdapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (!httpAdapter) return;
+    const fastify = httpAdapter.getInstance<FastifyInstance>();
+    const board = new BullBoardFastifyAdapter();
+    board.setBasePath(QUEUE_BOARD_PATH);
+    // @bull-board/fastify 9.10.1 pins its own copy of @bull-board/api 9.10.1; the adapter
+    // interface is the same, only TypeScript's private-field check tells the copies apart.
+    createBullBoard({ queues: [new BullMQAdapter(this.settlement.queue)], serverAdapter: board as unknown as IServerAdapter });
+
+    void fastify.register(async (scope) => {
+      scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          await this.auth.authenticateOperator(request.headers);
+        } catch (error) {
+          const answer = toErrorResponse(error);
+          return reply.status(answer.status).headers(answer.headers).send(answer.body);
+        }
+      });
+      await scope.register(board.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
+    });
+  }
+}

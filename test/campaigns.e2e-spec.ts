@@ -1,0 +1,168 @@
+import { bureauToken, campaignInput, makeCampaign, makeRound, merchantToken, residentToken, roundInput } from './support/factories';
+import { ApiClient } from './support/http';
+import { bootTestApp, TestApp } from './support/test-app';
+
+describe('campaigns and rounds', () => {
+  let t: TestApp;
+  let api: ApiClient;
+  let bureau: string;
+
+  beforeAll(async () => {
+    t = await bootTestApp();
+    api = new ApiClient(t.baseUrl);
+    bureau = await bureauToken(api);
+  });
+  afterAll(() => t.close());
+
+  it('creates a draft, publishes it and closes it', async () => {
+    const created = await api.post('/api/v1/campaigns', campaignInput({ name: '家电消费券', theme: 'appliances', description: '以旧换新' }), { token: bureau });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: '家电消费券', theme: 'appliances', status: 'draft', allocated: 0, description: '以旧换新' });
+    expect(typeof created.body.id).toBe('string');
+    expect(created.body.startsAt).toMatch(/T.*Z$/);
+
+    const published = await api.post(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
+    expect(published.status).toBe(200);
+    expect(published.body.status).toBe('active');
+    expect(published.body.publishedAt).toBeTruthy();
+
+    const again = await api.post(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('INVALID_STATE');
+
+    const closed = await api.post(`/api/v1/campaigns/${created.body.id}/close`, undefined, { token: bureau });
+    expect(closed.body.status).toBe('closed');
+    const roundOnClosed = await api.post(`/api/v1/campaigns/${created.body.id}/rounds`, roundInput(), { token: bureau });
+    expect(roundOnClosed.status).toBe(409);
+    const reopen = await api.post(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
+    expect(reopen.status).toBe(409);
+  });
+
+  it('edits only drafts and never drops the budget below what is allocated', async () => {
+    const draft = await makeCampaign(api, bureau, { budget: 1_000_000 }, false);
+    await makeRound(api, bureau, draft.id, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 600 }] });
+    const lower = await api.patch(`/api/v1/campaigns/${draft.id}`, { budget: 500_000 }, { token: bureau });
+    expect(lower.status).toBe(422);
+    expect(lower.body.code).toBe('BUDGET_EXCEEDED');
+    const rename = await api.patch(`/api/v1/campaigns/${draft.id}`, { name: 'Renamed', budget: 700_000 }, { token: bureau });
+    expect(rename.status).toBe(200);
+    expect(rename.body).toMatchObject({ name: 'Renamed', budget: 700_000, allocated: 600_000 });
+    await api.post(`/api/v1/campaigns/${draft.id}/publish`, undefined, { token: bureau });
+    const late = await api.patch(`/api/v1/campaigns/${draft.id}`, { name: 'Too late' }, { token: bureau });
+    expect(late.status).toBe(409);
+  });
+
+  it('lists with filters for the bureau and only active campaigns for everyone else', async () => {
+    const draft = await makeCampaign(api, bureau, { theme: 'farm-goods' }, false);
+    const active = await makeCampaign(api, bureau, { theme: 'farm-goods' });
+
+    const all = await api.get('/api/v1/campaigns?theme=farm-goods&limit=500', { token: bureau });
+    expect(all.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining([draft.id, active.id]));
+    const drafts = await api.get('/api/v1/campaigns?status=draft&limit=500', { token: bureau });
+    expect(drafts.body.items.every((c: { status: string }) => c.status === 'draft')).toBe(true);
+
+    for (const token of [undefined, residentToken('r-list'), merchantToken('00000000-0000-4000-8000-000000000000')]) {
+      const visible = await api.get('/api/v1/campaigns?status=draft&theme=farm-goods', { token });
+      expect(visible.status).toBe(200);
+      const ids = visible.body.items.map((c: { id: string }) => c.id);
+      expect(ids).toContain(active.id);
+      expect(ids).not.toContain(draft.id);
+      expect(visible.body.total).toBe(visible.body.items.length);
+      expect((await api.get(`/api/v1/campaigns/${draft.id}`, { token })).status).toBe(404);
+    }
+    expect((await api.get(`/api/v1/campaigns/${draft.id}`, { token: bureau })).status).toBe(200);
+  });
+
+  it('pages lists with limit and offset', async () => {
+    for (let i = 0; i < 3; i++) await makeCampaign(api, bureau, { theme: 'autos' });
+    const first = await api.get('/api/v1/campaigns?theme=autos&limit=2&offset=0', { token: bureau });
+    const second = await api.get('/api/v1/campaigns?theme=autos&limit=2&offset=2', { token: bureau });
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.total).toBe(second.body.total);
+    expect(second.body.items[0].id).not.toBe(first.body.items[1].id);
+  });
+
+  it('creates rounds with denomination ids and shows them on the campaign', async () => {
+    const campaign = await makeCampaign(api, bureau, { budget: 10_000_000 });
+    const round = await api.post(
+      `/api/v1/campaigns/${campaign.id}/rounds`,
+      roundInput({
+        perResidentLimit: 2,
+        denominations: [
+          { faceValue: 5000, minSpend: 20000, quantity: 100 },
+          { faceValue: 2000, minSpend: 10000, quantity: 250 },
+        ],
+      }),
+      { token: bureau },
+    );
+    expect(round.status).toBe(201);
+    expect(round.body.perResidentLimit).toBe(2);
+    expect(round.body.denominations).toHaveLength(2);
+    for (const d of round.body.denominations) {
+      expect(typeof d.id).toBe('string');
+      expect(d.remaining).toBe(d.quantity);
+    }
+    const shown = await api.get(`/api/v1/campaigns/${campaign.id}`);
+    expect(shown.body.allocated).toBe(1_000_000);
+    expect(shown.body.rounds.map((r: { id: string }) => r.id)).toEqual([round.body.id]);
+    expect(round.body.perResidentLimit).toBe(2);
+    const defaulted = await makeRound(api, bureau, campaign.id, { perResidentLimit: undefined });
+    expect(defaulted.perResidentLimit).toBe(1);
+  });
+
+  it('refuses a round that would pass the budget and writes nothing', async () => {
+    const campaign = await makeCampaign(api, bureau, { budget: 1_000_000 });
+    await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 150 }] });
+    const over = await api.post(
+      `/api/v1/campaigns/${campaign.id}/rounds`,
+      roundInput({ denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 51 }] }),
+      { token: bureau },
+    );
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('BUDGET_EXCEEDED');
+    const [row] = await t.db.query<{ allocated: string; rounds: string }>(
+      'SELECT c.allocated, (SELECT count(*) FROM rounds r WHERE r.campaign_id = c.id) AS rounds FROM campaigns c WHERE c.id = $1',
+      [campaign.id],
+    );
+    expect(row).toEqual({ allocated: '750000', rounds: '1' });
+    const exact = await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 50 }] });
+    expect(exact.denominations[0].quantity).toBe(50);
+  });
+
+  it('admits exactly the concurrent rounds that fit the budget', async () => {
+    // Budget for 7 rounds of 100,000 fen; 40 created at once.
+    const campaign = await makeCampaign(api, bureau, { budget: 700_000 });
+    const attempts = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        api.post(`/api/v1/campaigns/${campaign.id}/rounds`, roundInput({ denominations: [{ faceValue: 1000, minSpend: 1000, quantity: 100 }] }), {
+          token: bureau,
+        }),
+      ),
+    );
+    const statuses = attempts.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(7);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(33);
+    expect(attempts.filter((a) => a.status === 422).every((a) => a.body.code === 'BUDGET_EXCEEDED')).toBe(true);
+    const [row] = await t.db.query<{ allocated: string; face: string }>(
+      `SELECT c.allocated, (SELECT sum(d.face_value * d.quantity) FROM denominations d WHERE d.campaign_id = c.id) AS face
+         FROM campaigns c WHERE c.id = $1`,
+      [campaign.id],
+    );
+    expect(row).toEqual({ allocated: '700000', face: '700000' });
+  });
+
+  it('answers 404 for unknown campaigns', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path] of [
+      ['GET', `/api/v1/campaigns/${missing}`],
+      ['POST', `/api/v1/campaigns/${missing}/publish`],
+      ['POST', `/api/v1/campaigns/${missing}/close`],
+      ['PATCH', `/api/v1/campaigns/${missing}`],
+    ] as const) {
+      const answer = await api.request(method, path, method === 'PATCH' ? { name: 'x' } : undefined, { token: bureau });
+      expect({ path, status: answer.status, code: answer.body.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+    }
+    const round = await api.post(`/api/v1/campaigns/${missing}/rounds`, roundInput(), { token: bureau });
+    expect(round.status).toBe(404);
+  });
+});
