@@ -201,6 +201,7 @@ async function main(): Promise<void> {
       if (answer.status === 201) vouchers.push({ code: answer.body.code, minSpend: answer.body.minSpend });
     });
     say(`rush over: ${vouchers.length} vouchers claimed (${claims.summary()})`);
+    if (vouchers.length === 0 && claims.get('NOT_FOUND') > 0) say('note: POST /api/v1/claims answered 404: this server does not serve claims yet');
 
     // 3. Checkouts over the "following days" (compressed into the time left), with reversals.
     const checkoutsEnd = deadline - Math.min(15_000, SECONDS * 250);
@@ -226,14 +227,17 @@ async function main(): Promise<void> {
 
     // 4. One settlement run over everything redeemed so far.
     const run = await call('POST', '/api/v1/settlements/runs', bureau, { cutoff: new Date().toISOString() });
-    say(`settlement run requested: ${run.status} ${JSON.stringify(run.body)}`);
+    say(`settlement run requested: ${run.status} ${run.status === 202 ? `run ${run.body.id}, cutoff ${run.body.cutoff}` : JSON.stringify(run.body)}`);
     if (run.status === 202) {
       let status = run.body.status as string;
       while (!['completed', 'failed'].includes(status) && Date.now() < deadline) {
         await sleep(500);
         const current = await call('GET', `/api/v1/settlements/runs/${run.body.id}`, bureau);
         status = current.body?.status ?? `HTTP ${current.status}`;
-        if (['completed', 'failed'].includes(status)) say(`settlement run ${status}: ${JSON.stringify(current.body)}`);
+        if (['completed', 'failed'].includes(status)) {
+          const totals = current.body.totals ?? {};
+          say(`settlement run ${status}: ${totals.statements} statements, ${totals.redemptions} redemptions, net ${totals.net} fen${current.body.error ? ` (${current.body.error})` : ''}`);
+        }
       }
       if (!['completed', 'failed'].includes(status)) say(`settlement run still ${status} at the time limit`);
     }
