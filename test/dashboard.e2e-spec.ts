@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { bureauToken, insertRedemption, insertSettlementRun, insertVouchers, makeCampaign, makeMerchant, makeRound } from './support/factories';
+import {
+  bureauToken,
+  insertRedemption,
+  insertSettlementRun,
+  insertVouchers,
+  makeCampaign,
+  makeMerchant,
+  makeRound,
+} from './support/factories';
 import { ApiClient } from './support/http';
 import { bootTestApp, TEST_ADMIN, TestApp } from './support/test-app';
 
@@ -24,18 +32,37 @@ function shown(key: string, value: number | null): string {
   return `¥${Math.trunc(value / 100).toLocaleString('en-US')}.${String(value % 100).padStart(2, '0')}`;
 }
 
-const KEYS = ['budget', 'allocated', 'claimed', 'claimedValue', 'redeemed', 'subsidy', 'salesDriven', 'leverage', 'redemptionRate', 'remaining', 'settled', 'paid'];
+const KEYS = [
+  'budget',
+  'allocated',
+  'claimed',
+  'claimedValue',
+  'redeemed',
+  'subsidy',
+  'salesDriven',
+  'leverage',
+  'redemptionRate',
+  'remaining',
+  'settled',
+  'paid',
+];
 
 async function cards(page: Page): Promise<Record<string, { value: string; text: string }>> {
   // Runs in the page; typed loosely because this project compiles without the DOM library.
   return page.$$eval('[data-figure]', (elements: any[]) =>
-    Object.fromEntries(elements.map((e) => [e.dataset.figure, { value: e.dataset.value ?? '', text: e.querySelector('.value')?.textContent ?? '' }])),
+    Object.fromEntries(
+      elements.map((e) => [e.dataset.figure, { value: e.dataset.value ?? '', text: e.querySelector('.value')?.textContent ?? '' }]),
+    ),
   );
 }
 
 function expectCardsToShow(shownCards: Record<string, { value: string; text: string }>, figures: Record<string, number | null>): void {
   for (const key of KEYS) {
-    expect({ key, ...shownCards[key] }).toEqual({ key, value: figures[key] === null ? 'null' : String(figures[key]), text: shown(key, figures[key]) });
+    expect({ key, ...shownCards[key] }).toEqual({
+      key,
+      value: figures[key] === null ? 'null' : String(figures[key]),
+      text: shown(key, figures[key]),
+    });
   }
 }
 
@@ -51,7 +78,9 @@ describe('Dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (npm test does so when run as root: apt-get install -y chromium)`);
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's chromium package (npm test does so when run as root: apt-get install -y chromium)`,
+      );
     }
     app = await bootTestApp();
     api = new ApiClient(app.baseUrl);
@@ -59,7 +88,8 @@ describe('Dashboard in headless Chromium', () => {
     const campaign = await makeCampaign(api, bureau, { name: '家电以旧换新 Appliance trade-in', theme: 'appliances' });
     campaignId = campaign.id;
     const merchants = [];
-    for (const name of ['苏宁 Suning', '国美 Gome', '本地电器行 Local store']) merchants.push((await makeMerchant(api, bureau, { name, themes: ['appliances'] })).merchant.id);
+    for (const name of ['苏宁 Suning', '国美 Gome', '本地电器行 Local store'])
+      merchants.push((await makeMerchant(api, bureau, { name, themes: ['appliances'] })).merchant.id);
     const now = Date.now();
     for (let r = 1; r <= 2; r++) {
       const round = await makeRound(api, bureau, campaignId, {
@@ -71,9 +101,20 @@ describe('Dashboard in headless Chromium', () => {
       });
       denominationId = round.denominations[0].id;
       for (const [i, d] of round.denominations.entries()) {
-        const vouchers = await insertVouchers(app.db, d.id, Array.from({ length: 40 + 10 * i * r }, (_, k) => new Date(now - (5 - k % 4) * 24 * HOUR)));
+        const vouchers = await insertVouchers(
+          app.db,
+          d.id,
+          Array.from({ length: 40 + 10 * i * r }, (_, k) => new Date(now - (5 - (k % 4)) * 24 * HOUR)),
+        );
         for (const [k, voucher] of vouchers.entries()) {
-          if (k % 3 !== 0) await insertRedemption(app.db, voucher, merchants[k % merchants.length], 100000 + 1733 * k, new Date(now - (3 - (k % 3)) * 24 * HOUR));
+          if (k % 3 !== 0)
+            await insertRedemption(
+              app.db,
+              voucher,
+              merchants[k % merchants.length],
+              100000 + 1733 * k,
+              new Date(now - (3 - (k % 3)) * 24 * HOUR),
+            );
         }
       }
     }
@@ -85,7 +126,16 @@ describe('Dashboard in headless Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     context.on('request', (request) => {
       if (!request.url().startsWith(app.baseUrl)) foreignRequests.push(request.url());
@@ -129,7 +179,10 @@ describe('Dashboard in headless Chromium', () => {
     // One campaign.
     await page.selectOption('#campaign', campaignId);
     await page.waitForFunction(() => (document.getElementById('scope-title')?.textContent ?? '').includes('Appliance trade-in'));
-    await page.waitForFunction((budget) => document.querySelector('[data-figure="budget"]')?.getAttribute('data-value') === budget, String((await api.get(`/api/v1/stats/campaigns/${campaignId}`, { token: bureau })).body.budget));
+    await page.waitForFunction(
+      (budget) => document.querySelector('[data-figure="budget"]')?.getAttribute('data-value') === budget,
+      String((await api.get(`/api/v1/stats/campaigns/${campaignId}`, { token: bureau })).body.budget),
+    );
     const stats = (await api.get(`/api/v1/stats/campaigns/${campaignId}`, { token: bureau })).body;
     expectCardsToShow(await cards(page), stats);
 
@@ -138,14 +191,35 @@ describe('Dashboard in headless Chromium', () => {
       expect(await page.$$eval(`#${chart} canvas`, (canvases) => canvases.length)).toBeGreaterThan(0);
     }
     const text = await page.textContent('body');
-    for (const label of ['预算', 'Budget', '带动消费', 'Sales driven', '撬动比', 'Leverage', '每日领取与核销', 'per day', '预算消耗', 'Budget burn', '剩余库存', 'Top merchants']) {
+    for (const label of [
+      '预算',
+      'Budget',
+      '带动消费',
+      'Sales driven',
+      '撬动比',
+      'Leverage',
+      '每日领取与核销',
+      'per day',
+      '预算消耗',
+      'Budget burn',
+      '剩余库存',
+      'Top merchants',
+    ]) {
       expect(text).toContain(label);
     }
 
     // It refreshes by itself: new claims appear without a reload.
-    await insertVouchers(app.db, denominationId, Array.from({ length: 7 }, () => new Date()));
+    await insertVouchers(
+      app.db,
+      denominationId,
+      Array.from({ length: 7 }, () => new Date()),
+    );
     const claimed = stats.claimed + 7;
-    await page.waitForFunction((want) => document.querySelector('[data-figure="claimed"]')?.getAttribute('data-value') === want, String(claimed), { timeout: 20000 });
+    await page.waitForFunction(
+      (want) => document.querySelector('[data-figure="claimed"]')?.getAttribute('data-value') === want,
+      String(claimed),
+      { timeout: 20000 },
+    );
     expectCardsToShow(await cards(page), (await api.get(`/api/v1/stats/campaigns/${campaignId}`, { token: bureau })).body);
 
     await page.waitForTimeout(500);

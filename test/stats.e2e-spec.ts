@@ -72,7 +72,11 @@ async function expectedFigures(app: TestApp) {
     const total = parts.reduce((sum, w) => sum + BigInt(w.weight), 0n);
     if (total === 0n) continue;
     const net = BigInt(statement.net);
-    const shares = parts.map((w) => ({ campaign: w.campaign_id, base: (net * BigInt(w.weight)) / total, rest: (net * BigInt(w.weight)) % total }));
+    const shares = parts.map((w) => ({
+      campaign: w.campaign_id,
+      base: (net * BigInt(w.weight)) / total,
+      rest: (net * BigInt(w.weight)) % total,
+    }));
     let leftover = net - shares.reduce((sum, s) => sum + s.base, 0n);
     shares.sort((a, b) => (a.rest === b.rest ? (a.campaign < b.campaign ? -1 : 1) : a.rest > b.rest ? -1 : 1));
     for (const share of shares) {
@@ -128,16 +132,46 @@ async function expectedFigures(app: TestApp) {
       })),
       topMerchants: merchants
         .filter((m) => m.campaign_id === campaign.id)
-        .map((m) => ({ merchantId: m.merchant_id as string, name: m.name as string, redeemed: num(m.redeemed), subsidy: num(m.subsidy), salesDriven: num(m.sales) }))
+        .map((m) => ({
+          merchantId: m.merchant_id as string,
+          name: m.name as string,
+          redeemed: num(m.redeemed),
+          subsidy: num(m.subsidy),
+          salesDriven: num(m.sales),
+        }))
         .sort((a, b) => b.subsidy - a.subsidy || b.salesDriven - a.salesDriven || (a.merchantId < b.merchantId ? -1 : 1))
         .slice(0, 10),
     };
   });
-  const [totals] = await db.query(`SELECT coalesce(sum(net), 0) AS settled, coalesce(sum(net) FILTER (WHERE status = 'paid'), 0) AS paid FROM settlement_statements`);
-  return { perCampaign, total: { budget: perCampaign.reduce((s, c) => s + c.budget, 0), ...sumOf(denominations), settled: num(totals.settled), paid: num(totals.paid) } };
+  const [totals] = await db.query(
+    `SELECT coalesce(sum(net), 0) AS settled, coalesce(sum(net) FILTER (WHERE status = 'paid'), 0) AS paid FROM settlement_statements`,
+  );
+  return {
+    perCampaign,
+    total: {
+      budget: perCampaign.reduce((s, c) => s + c.budget, 0),
+      ...sumOf(denominations),
+      settled: num(totals.settled),
+      paid: num(totals.paid),
+    },
+  };
 }
 
-const HEADLINE = ['budget', 'allocated', 'quantity', 'claimed', 'claimedValue', 'redeemed', 'subsidy', 'salesDriven', 'leverage', 'redemptionRate', 'remaining', 'settled', 'paid'] as const;
+const HEADLINE = [
+  'budget',
+  'allocated',
+  'quantity',
+  'claimed',
+  'claimedValue',
+  'redeemed',
+  'subsidy',
+  'salesDriven',
+  'leverage',
+  'redemptionRate',
+  'remaining',
+  'settled',
+  'paid',
+] as const;
 const pick = (source: object, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, (source as Record<string, unknown>)[k]]));
 const FIGURES = HEADLINE.filter((k) => !['budget', 'settled', 'paid'].includes(k));
 
@@ -189,7 +223,15 @@ describe('Bureau statistics', () => {
         if (rand() < 0.55) {
           const merchant = merchantIds[Math.floor(rand() * rand() * merchantIds.length)];
           const orderAmount = 20000 + Math.floor(rand() * 150000);
-          standing.push(await insertRedemption(app.db, voucherId, merchant, orderAmount, new Date(claimedAt[i].getTime() + Math.floor(rand() * 4 * DAY))));
+          standing.push(
+            await insertRedemption(
+              app.db,
+              voucherId,
+              merchant,
+              orderAmount,
+              new Date(claimedAt[i].getTime() + Math.floor(rand() * 4 * DAY)),
+            ),
+          );
         }
       }
     }
@@ -211,16 +253,21 @@ describe('Bureau statistics', () => {
     expect(overview.body.campaigns.reduce((s: number, c: { paid: number }) => s + c.paid, 0)).toBe(expected.total.paid);
 
     for (const want of expected.perCampaign) {
-      expect(pick(overview.body.campaigns.find((c: { id: string }) => c.id === want.id), HEADLINE)).toEqual(pick(want, HEADLINE));
+      expect(
+        pick(
+          overview.body.campaigns.find((c: { id: string }) => c.id === want.id),
+          HEADLINE,
+        ),
+      ).toEqual(pick(want, HEADLINE));
       const stats = await api.get(`/api/v1/stats/campaigns/${want.id}`, { token: bureau });
       expect(stats.status).toBe(200);
       expect(pick(stats.body, HEADLINE)).toEqual(pick(want, HEADLINE));
       expect(Object.fromEntries(stats.body.byRound.map((r: Record<string, unknown>) => [r.roundId, pick(r, FIGURES)]))).toEqual(
         Object.fromEntries(Object.entries(want.byRound).map(([id, f]) => [id, pick(f, FIGURES)])),
       );
-      expect(Object.fromEntries(stats.body.byDenomination.map((d: Record<string, unknown>) => [d.denominationId, pick(d, FIGURES)]))).toEqual(
-        Object.fromEntries(Object.entries(want.byDenomination).map(([id, f]) => [id, pick(f as object, FIGURES)])),
-      );
+      expect(
+        Object.fromEntries(stats.body.byDenomination.map((d: Record<string, unknown>) => [d.denominationId, pick(d, FIGURES)])),
+      ).toEqual(Object.fromEntries(Object.entries(want.byDenomination).map(([id, f]) => [id, pick(f as object, FIGURES)])));
       expect(stats.body.byDay).toEqual(want.byDay);
       expect(stats.body.topMerchants).toEqual(want.topMerchants);
     }
@@ -232,9 +279,14 @@ describe('Bureau statistics', () => {
     // A merchant whose settled redemptions are all reversed: its next statement deducts more
     // than its gross and carries the rest over (deterministic, whatever the seed).
     const { merchant: carrier } = await makeMerchant(api, bureau, { themes: ['catering', 'appliances', 'farm-goods'], name: 'carry-over' });
-    const carried = await insertVouchers(app.db, denominationIds[0], Array.from({ length: 4 }, () => new Date(Date.now() - 3 * DAY)));
+    const carried = await insertVouchers(
+      app.db,
+      denominationIds[0],
+      Array.from({ length: 4 }, () => new Date(Date.now() - 3 * DAY)),
+    );
     const settledThenReversed = [];
-    for (const voucher of carried.slice(0, 3)) settledThenReversed.push(await insertRedemption(app.db, voucher, carrier.id, 25000, new Date(Date.now() - 2 * DAY)));
+    for (const voucher of carried.slice(0, 3))
+      settledThenReversed.push(await insertRedemption(app.db, voucher, carrier.id, 25000, new Date(Date.now() - 2 * DAY)));
 
     await randomTraffic(60);
     await insertSettlementRun(app.db, new Date(), merchantIds.slice(0, 4));
@@ -251,7 +303,9 @@ describe('Bureau statistics', () => {
     await randomTraffic(20);
     await insertSettlementRun(app.db, new Date(Date.now() - 2 * DAY));
     await insertSettlementRun(app.db, new Date(), merchantIds.slice(2, 8));
-    const [pending] = await app.db.query<{ id: string }>(`SELECT id FROM settlement_statements WHERE status = 'pending' AND net > 0 LIMIT 1`);
+    const [pending] = await app.db.query<{ id: string }>(
+      `SELECT id FROM settlement_statements WHERE status = 'pending' AND net > 0 LIMIT 1`,
+    );
     await markStatementPaid(app.db, pending.id);
     const [{ statements, carriedOver }] = await app.db.query(
       `SELECT count(*) AS statements, count(*) FILTER (WHERE carried_forward > 0) AS "carriedOver" FROM settlement_statements`,
@@ -280,12 +334,14 @@ describe('Bureau statistics', () => {
     await randomTraffic(5);
     const run = await api.post('/api/v1/settlements/runs', { cutoff: new Date().toISOString() }, { token: bureau });
     expect(run.status).toBe(202);
-    for (let status = run.body.status; !['completed', 'failed'].includes(status); ) {
+    for (let status = run.body.status; !['completed', 'failed'].includes(status);) {
       await new Promise((done) => setTimeout(done, 100));
       status = (await api.get(`/api/v1/settlements/runs/${run.body.id}`, { token: bureau })).body.status;
       expect(status).not.toBe('failed');
     }
-    expect(num((await app.db.query(`SELECT count(*) AS n FROM settlement_statements WHERE run_id = $1`, [run.body.id]))[0].n)).toBeGreaterThan(0);
+    expect(
+      num((await app.db.query(`SELECT count(*) AS n FROM settlement_statements WHERE run_id = $1`, [run.body.id]))[0].n),
+    ).toBeGreaterThan(0);
     await compareWithRawRows();
 
     // Emptying the tables (as a reset would) empties the figures.
@@ -299,7 +355,10 @@ describe('Bureau statistics', () => {
     const denominationId = round.denominations[0].id;
     // 07:30 in Beijing on 11 March is 23:30 UTC on 10 March.
     const [early] = await insertVouchers(app.db, denominationId, [new Date('2026-03-11T07:30:00+08:00')]);
-    const [late, afterMidnight] = await insertVouchers(app.db, denominationId, [new Date('2026-03-10T12:00:00+08:00'), new Date('2026-03-10T12:00:00+08:00')]);
+    const [late, afterMidnight] = await insertVouchers(app.db, denominationId, [
+      new Date('2026-03-10T12:00:00+08:00'),
+      new Date('2026-03-10T12:00:00+08:00'),
+    ]);
     await insertRedemption(app.db, late, merchantIds[0], 1500, new Date('2026-03-10T23:30:00+08:00'));
     await insertRedemption(app.db, afterMidnight, merchantIds[0], 2500, new Date('2026-03-11T00:15:00+08:00')); // 16:15 UTC on 10 March
     await insertRedemption(app.db, early, merchantIds[1], 4000, new Date('2026-03-11T07:45:00+08:00'));
@@ -320,7 +379,11 @@ describe('Bureau statistics', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     expect(response.headers.get('content-disposition')).toContain(`campaign-${id}-stats.csv`);
     // fetch's text() drops a byte-order mark: look at the bytes.
-    const bytes = Buffer.from(await (await fetch(`${app.baseUrl}/api/v1/stats/campaigns/${id}/export.csv`, { headers: { authorization: `Bearer ${bureau}` } })).arrayBuffer());
+    const bytes = Buffer.from(
+      await (
+        await fetch(`${app.baseUrl}/api/v1/stats/campaigns/${id}/export.csv`, { headers: { authorization: `Bearer ${bureau}` } })
+      ).arrayBuffer(),
+    );
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8');
     expect(text.startsWith('\uFEFF')).toBe(true);
@@ -369,7 +432,10 @@ describe('Bureau statistics', () => {
     }
     const bad = await api.get('/api/v1/stats/campaigns/not-a-uuid', { token: bureau });
     expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-    for (const path of ['/api/v1/stats/campaigns/00000000-0000-4000-8000-000000000000', '/api/v1/stats/campaigns/00000000-0000-4000-8000-000000000000/export.csv']) {
+    for (const path of [
+      '/api/v1/stats/campaigns/00000000-0000-4000-8000-000000000000',
+      '/api/v1/stats/campaigns/00000000-0000-4000-8000-000000000000/export.csv',
+    ]) {
       const missing = await api.get(path, { token: bureau });
       expect([missing.status, missing.body.code]).toEqual([404, 'NOT_FOUND']);
     }
@@ -385,7 +451,9 @@ describe('Bureau statistics', () => {
       await api.get(`/api/v1/stats/campaigns/${campaignIds[0]}`, { token: bureau });
       const metrics = await api.get('/metrics');
       expect(metrics.status).toBe(200);
-      expect(metrics.text).toMatch(/juhui_http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/stats\/campaigns\/:id"[^}]*status="200"/);
+      expect(metrics.text).toMatch(
+        /juhui_http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/stats\/campaigns\/:id"[^}]*status="200"/,
+      );
       expect(metrics.text).not.toContain(`route="/api/v1/stats/campaigns/${campaignIds[0]}"`);
       for (const name of ['juhui_claims_total', 'juhui_redemptions_total', 'juhui_settlement_jobs_total']) {
         expect(metrics.text).toContain(`# TYPE ${name} counter`);

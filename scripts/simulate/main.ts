@@ -46,8 +46,14 @@ const say = (message: string): void => void process.stdout.write(`[${elapsed()}]
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
 function checkOptions(): void {
-  if (!['localhost', '127.0.0.1', '[::1]'].includes(BASE.hostname)) throw new Error(`--base-url must be a loopback address (localhost, 127.0.0.1, [::1]); got ${BASE.hostname}`);
-  for (const [name, value, max] of [['seconds', SECONDS, 3600], ['residents', RESIDENTS, 200000], ['merchants', MERCHANTS, 50], ['concurrency', CONCURRENCY, 500]] as const) {
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(BASE.hostname))
+    throw new Error(`--base-url must be a loopback address (localhost, 127.0.0.1, [::1]); got ${BASE.hostname}`);
+  for (const [name, value, max] of [
+    ['seconds', SECONDS, 3600],
+    ['residents', RESIDENTS, 200000],
+    ['merchants', MERCHANTS, 50],
+    ['concurrency', CONCURRENCY, 500],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}`);
   }
   if (SECONDS < 20) throw new Error('--seconds must be at least 20 (rush, redemptions and settlement each need a few)');
@@ -67,10 +73,20 @@ interface Answer {
   body: any;
 }
 
-async function call(method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(new URL(path, BASE), {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -126,7 +142,9 @@ function gaussian(): number {
 async function main(): Promise<void> {
   checkOptions();
   const secret = jwtSecret();
-  const bureau = (await expectOk(call('POST', '/api/v1/auth/login', undefined, { username: values.username, password: values.password }), 'bureau login')).accessToken as string;
+  const bureau = (
+    await expectOk(call('POST', '/api/v1/auth/login', undefined, { username: values.username, password: values.password }), 'bureau login')
+  ).accessToken as string;
 
   // 1. Set-up: a campaign with one round that opens in a few seconds, and some merchants.
   const now = Date.now();
@@ -167,7 +185,11 @@ async function main(): Promise<void> {
       call('POST', '/api/v1/merchants', bureau, {
         name: `模拟商户 ${i} Sim merchant ${stamp}`,
         themes: ['catering'],
-        settlementAccount: { bankName: '中国工商银行', accountName: `模拟商户 ${i}`, accountNumber: `62220200${String(Date.now()).slice(-8)}${i}` },
+        settlementAccount: {
+          bankName: '中国工商银行',
+          accountName: `模拟商户 ${i}`,
+          accountNumber: `62220200${String(Date.now()).slice(-8)}${i}`,
+        },
       }),
       'register merchant',
     );
@@ -196,12 +218,16 @@ async function main(): Promise<void> {
     await pool(attempts, rushEnds, async (resident) => {
       const token = signToken({ role: 'resident', residentId: resident }, secret, 3600);
       const denomination = denominations[Math.random() < 0.6 ? 0 : Math.random() < 0.75 ? 1 : 2];
-      const answer = await call('POST', '/api/v1/claims', token, { denominationId: denomination.id }).catch(() => ({ status: 0, body: { code: 'NETWORK' } }));
+      const answer = await call('POST', '/api/v1/claims', token, { denominationId: denomination.id }).catch(() => ({
+        status: 0,
+        body: { code: 'NETWORK' },
+      }));
       claims.add(outcomeOf(answer));
       if (answer.status === 201) vouchers.push({ code: answer.body.code, minSpend: answer.body.minSpend });
     });
     say(`rush over: ${vouchers.length} vouchers claimed (${claims.summary()})`);
-    if (vouchers.length === 0 && claims.get('NOT_FOUND') > 0) say('note: POST /api/v1/claims answered 404: this server does not serve claims yet');
+    if (vouchers.length === 0 && claims.get('NOT_FOUND') > 0)
+      say('note: POST /api/v1/claims answered 404: this server does not serve claims yet');
 
     // 3. Checkouts over the "following days" (compressed into the time left), with reversals.
     const checkoutsEnd = deadline - Math.min(15_000, SECONDS * 250);
@@ -218,16 +244,27 @@ async function main(): Promise<void> {
       redemptions.add(outcomeOf(answer));
       if (answer.status !== 201) return;
       redeemed.push({ id: answer.body.id, merchant: merchant.apiKey });
-      if (Math.random() < 0.05) redemptions.add(`replayed:${outcomeOf(await call('POST', '/api/v1/redemptions', merchant.apiKey, body, { 'Idempotency-Key': key }))}`);
+      if (Math.random() < 0.05)
+        redemptions.add(
+          `replayed:${outcomeOf(await call('POST', '/api/v1/redemptions', merchant.apiKey, body, { 'Idempotency-Key': key }))}`,
+        );
       if (Math.random() < 0.06) {
-        const reversal = await call('POST', `/api/v1/redemptions/${answer.body.id}/reverse`, merchant.apiKey, { reason: '顾客退货 customer returned the goods' }, { 'Idempotency-Key': randomUUID() });
+        const reversal = await call(
+          'POST',
+          `/api/v1/redemptions/${answer.body.id}/reverse`,
+          merchant.apiKey,
+          { reason: '顾客退货 customer returned the goods' },
+          { 'Idempotency-Key': randomUUID() },
+        );
         reversals.add(outcomeOf(reversal));
       }
     });
 
     // 4. One settlement run over everything redeemed so far.
     const run = await call('POST', '/api/v1/settlements/runs', bureau, { cutoff: new Date().toISOString() });
-    say(`settlement run requested: ${run.status} ${run.status === 202 ? `run ${run.body.id}, cutoff ${run.body.cutoff}` : JSON.stringify(run.body)}`);
+    say(
+      `settlement run requested: ${run.status} ${run.status === 202 ? `run ${run.body.id}, cutoff ${run.body.cutoff}` : JSON.stringify(run.body)}`,
+    );
     if (run.status === 202) {
       let status = run.body.status as string;
       while (!['completed', 'failed'].includes(status) && Date.now() < deadline) {
@@ -236,7 +273,9 @@ async function main(): Promise<void> {
         status = current.body?.status ?? `HTTP ${current.status}`;
         if (['completed', 'failed'].includes(status)) {
           const totals = current.body.totals ?? {};
-          say(`settlement run ${status}: ${totals.statements} statements, ${totals.redemptions} redemptions, net ${totals.net} fen${current.body.error ? ` (${current.body.error})` : ''}`);
+          say(
+            `settlement run ${status}: ${totals.statements} statements, ${totals.redemptions} redemptions, net ${totals.net} fen${current.body.error ? ` (${current.body.error})` : ''}`,
+          );
         }
       }
       if (!['completed', 'failed'].includes(status)) say(`settlement run still ${status} at the time limit`);
@@ -249,7 +288,9 @@ async function main(): Promise<void> {
   say(`done. claims: ${claims.summary()} | redemptions: ${redemptions.summary()} | reversals: ${reversals.summary()}`);
   if (stats.status === 200) {
     const s = stats.body;
-    say(`campaign stats: claimed ${s.claimed}, redeemed ${s.redeemed}, subsidy ${s.subsidy} fen, sales driven ${s.salesDriven} fen, leverage ${s.leverage?.toFixed(2) ?? '—'}, settled ${s.settled} fen`);
+    say(
+      `campaign stats: claimed ${s.claimed}, redeemed ${s.redeemed}, subsidy ${s.subsidy} fen, sales driven ${s.salesDriven} fen, leverage ${s.leverage?.toFixed(2) ?? '—'}, settled ${s.settled} fen`,
+    );
   }
 }
 

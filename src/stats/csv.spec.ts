@@ -14,6 +14,11 @@ describe('RFC 4180 CSV', () => {
   });
 
   it('ends every record with CRLF', () => {
-    expect(csvDocument([['a', 'b'], ['1', 'x,y']])).toBe('a,b\r\n1,"x,y"\r\n');
+    expect(
+      csvDocument([
+        ['a', 'b'],
+        ['1', 'x,y'],
+      ]),
+    ).toBe('a,b\r\n1,"x,y"\r\n');
   });
 });

@@ -8,7 +8,11 @@ const COMPACT_EVERY_MS = 2_000;
 /** The aggregate ledgers and the columns that identify a key (the rest are summed). */
 const LEDGERS: ReadonlyArray<{ table: string; keys: string[]; sums: string[] }> = [
   { table: 'stats_claims', keys: ['campaign_id', 'round_id', 'denomination_id', 'bucket'], sums: ['claimed', 'claimed_value'] },
-  { table: 'stats_redemptions', keys: ['campaign_id', 'round_id', 'denomination_id', 'merchant_id'], sums: ['redeemed', 'subsidy', 'sales'] },
+  {
+    table: 'stats_redemptions',
+    keys: ['campaign_id', 'round_id', 'denomination_id', 'merchant_id'],
+    sums: ['redeemed', 'subsidy', 'sales'],
+  },
   { table: 'stats_redemption_buckets', keys: ['campaign_id', 'bucket'], sums: ['redeemed', 'subsidy', 'sales'] },
   { table: 'stats_statement_weights', keys: ['statement_id', 'campaign_id'], sums: ['weight'] },
 ];

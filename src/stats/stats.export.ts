@@ -5,9 +5,26 @@ import type { CampaignStats } from './stats.service';
 
 /** Column names are English identifiers so that spreadsheets and scripts can address them. */
 const COLUMNS = [
-  'section', 'id', 'name', 'date', 'round_id', 'face_value_yuan', 'min_spend_yuan', 'quantity', 'budget_yuan', 'allocated_yuan',
-  'claimed', 'claimed_value_yuan', 'redeemed', 'subsidy_yuan', 'sales_driven_yuan', 'leverage', 'redemption_rate', 'remaining',
-  'settled_yuan', 'paid_yuan',
+  'section',
+  'id',
+  'name',
+  'date',
+  'round_id',
+  'face_value_yuan',
+  'min_spend_yuan',
+  'quantity',
+  'budget_yuan',
+  'allocated_yuan',
+  'claimed',
+  'claimed_value_yuan',
+  'redeemed',
+  'subsidy_yuan',
+  'sales_driven_yuan',
+  'leverage',
+  'redemption_rate',
+  'remaining',
+  'settled_yuan',
+  'paid_yuan',
 ] as const;
 type Column = (typeof COLUMNS)[number];
 type Row = Partial<Record<Column, CsvField>>;

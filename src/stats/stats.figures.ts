@@ -16,7 +16,15 @@ export interface Figures extends ClaimSums, RedemptionSums {
 
 export type Sums = ClaimSums & RedemptionSums & { allocated: number; quantity: number };
 
-export const ZERO_SUMS: Sums = Object.freeze({ allocated: 0, quantity: 0, claimed: 0, claimedValue: 0, redeemed: 0, subsidy: 0, salesDriven: 0 });
+export const ZERO_SUMS: Sums = Object.freeze({
+  allocated: 0,
+  quantity: 0,
+  claimed: 0,
+  claimedValue: 0,
+  redeemed: 0,
+  subsidy: 0,
+  salesDriven: 0,
+});
 
 export function leverage(salesDriven: number, subsidy: number): number | null {
   return subsidy === 0 ? null : salesDriven / subsidy;

@@ -108,7 +108,12 @@ export class StatsQueries {
        FROM stats_claims WHERE campaign_id = ANY($1::uuid[]) GROUP BY denomination_id`,
       [campaignIds],
     );
-    return new Map(rows.map((row: Record<string, unknown>) => [row.denomination_id as string, { claimed: num(row.claimed), claimedValue: num(row.claimed_value) }]));
+    return new Map(
+      rows.map((row: Record<string, unknown>) => [
+        row.denomination_id as string,
+        { claimed: num(row.claimed), claimedValue: num(row.claimed_value) },
+      ]),
+    );
   }
 
   /** Standing (not reversed) redemptions, per denomination. */

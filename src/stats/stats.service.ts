@@ -111,7 +111,11 @@ export class StatsService {
       const totals = await queries.settlementTotals();
       const byDay = await queries.byDay(ids, this.config.campaignTimezone);
       const topMerchants = await queries.topMerchants(ids, TOP_MERCHANTS);
-      const byCampaign = groupSums(denominations, (d) => d.campaignId, (d) => denominationSums(d, claims.get(d.id), redemptions.get(d.id)));
+      const byCampaign = groupSums(
+        denominations,
+        (d) => d.campaignId,
+        (d) => denominationSums(d, claims.get(d.id), redemptions.get(d.id)),
+      );
       const all = [...byCampaign.values()].reduce(addSums, ZERO_SUMS);
       return {
         timeZone: this.config.campaignTimezone,

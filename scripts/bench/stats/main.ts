@@ -112,7 +112,11 @@ async function generate(db: Client): Promise<string> {
       [big.id, REDEMPTIONS, MERCHANTS],
     ),
   );
-  await timed('5% reversed', () => db.query(`UPDATE redemptions SET status = 'reversed', reversed_at = redeemed_at + interval '1 hour' WHERE (hashtext(id::text) % 20) = 0`));
+  await timed('5% reversed', () =>
+    db.query(
+      `UPDATE redemptions SET status = 'reversed', reversed_at = redeemed_at + interval '1 hour' WHERE (hashtext(id::text) % 20) = 0`,
+    ),
+  );
 
   // Settlement: a run per week; one statement per merchant with its redemptions of that week
   // (those reversed before settlement voided, as the engine does); the older ones paid.
@@ -173,7 +177,9 @@ async function main(): Promise<void> {
   try {
     await runMigrations(runtime.config.databaseUrl);
     await db.connect();
-    log(`Generating data (${VOUCHERS.toLocaleString('en-US')} vouchers, ${REDEMPTIONS.toLocaleString('en-US')} redemptions in one campaign)...`);
+    log(
+      `Generating data (${VOUCHERS.toLocaleString('en-US')} vouchers, ${REDEMPTIONS.toLocaleString('en-US')} redemptions in one campaign)...`,
+    );
     const campaignId = await generate(db);
     const app = await createApp(runtime.config);
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -187,16 +193,31 @@ async function main(): Promise<void> {
       });
       const { accessToken } = (await login.json()) as { accessToken: string };
 
-      const counts = (await db.query(`SELECT (SELECT count(*) FROM vouchers) AS vouchers, (SELECT count(*) FROM redemptions) AS redemptions,
-        (SELECT count(*) FROM redemptions WHERE status = 'reversed') AS reversed, (SELECT count(*) FROM settlement_statements) AS statements`)).rows[0];
-      const ledger = async () => (await db.query(`SELECT (SELECT count(*) FROM stats_claims) + (SELECT count(*) FROM stats_redemptions) + (SELECT count(*) FROM stats_redemption_buckets) + (SELECT count(*) FROM stats_statement_weights) AS n`)).rows[0].n;
-      log(`Stored: ${counts.vouchers} vouchers, ${counts.redemptions} redemptions (${counts.reversed} reversed), ${counts.statements} statements; aggregate ledger rows: ${await ledger()}`);
-      const stats = (await (await fetch(`${base}/api/v1/stats/campaigns/${campaignId}`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as Record<string, number>;
-      log(`Campaign figures: claimed ${stats.claimed}, redeemed ${stats.redeemed}, subsidy ${stats.subsidy} fen, settled ${stats.settled} fen, paid ${stats.paid} fen`);
+      const counts = (
+        await db.query(`SELECT (SELECT count(*) FROM vouchers) AS vouchers, (SELECT count(*) FROM redemptions) AS redemptions,
+        (SELECT count(*) FROM redemptions WHERE status = 'reversed') AS reversed, (SELECT count(*) FROM settlement_statements) AS statements`)
+      ).rows[0];
+      const ledger = async () =>
+        (
+          await db.query(
+            `SELECT (SELECT count(*) FROM stats_claims) + (SELECT count(*) FROM stats_redemptions) + (SELECT count(*) FROM stats_redemption_buckets) + (SELECT count(*) FROM stats_statement_weights) AS n`,
+          )
+        ).rows[0].n;
+      log(
+        `Stored: ${counts.vouchers} vouchers, ${counts.redemptions} redemptions (${counts.reversed} reversed), ${counts.statements} statements; aggregate ledger rows: ${await ledger()}`,
+      );
+      const stats = (await (
+        await fetch(`${base}/api/v1/stats/campaigns/${campaignId}`, { headers: { authorization: `Bearer ${accessToken}` } })
+      ).json()) as Record<string, number>;
+      log(
+        `Campaign figures: claimed ${stats.claimed}, redeemed ${stats.redeemed}, subsidy ${stats.subsidy} fen, settled ${stats.settled} fen, paid ${stats.paid} fen`,
+      );
 
       log(`\nTiming ${REQUESTS} sequential requests each over loopback (after 20 warm-up requests):`);
       const report = (label: string, r: { p50: number; p95: number; max: number }, baseline?: { p50: number; p95: number }) =>
-        log(`  ${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   max ${r.max.toFixed(1).padStart(6)} ms${baseline ? `   ratio to baseline p50 ${(r.p50 / baseline.p50).toFixed(1)}× p95 ${(r.p95 / baseline.p95).toFixed(1)}×` : ''}`);
+        log(
+          `  ${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   max ${r.max.toFixed(1).padStart(6)} ms${baseline ? `   ratio to baseline p50 ${(r.p50 / baseline.p50).toFixed(1)}× p95 ${(r.p95 / baseline.p95).toFixed(1)}×` : ''}`,
+        );
       const baseline = await measure(`${base}/health/live`, undefined);
       report('baseline GET /health/live', baseline);
       const before = await measure(`${base}/api/v1/stats/campaigns/${campaignId}`, accessToken);
@@ -215,8 +236,10 @@ async function main(): Promise<void> {
       const compactor = app.get(StatsCompactor);
       const fold = compactor.compact.bind(compactor);
       compactor.compact = () => Promise.resolve(0); // hold the app's periodic fold off while timing the worst case
-      await timed(`${burst.toLocaleString('en-US')} more claims and ${(burst / 2).toLocaleString('en-US')} redemptions, one statement each`, () =>
-        db.query(`
+      await timed(
+        `${burst.toLocaleString('en-US')} more claims and ${(burst / 2).toLocaleString('en-US')} redemptions, one statement each`,
+        () =>
+          db.query(`
           DO $$
           DECLARE d record; v uuid;
           BEGIN

@@ -33,16 +33,22 @@
   function format(value, kind) {
     if (value === null || value === undefined) return '—';
     switch (kind) {
-      case 'money': return yuan(value);
-      case 'count': return value.toLocaleString('en-US');
-      case 'ratio': return `${value.toFixed(2)}×`;
-      case 'percent': return `${(value * 100).toFixed(1)}%`;
+      case 'money':
+        return yuan(value);
+      case 'count':
+        return value.toLocaleString('en-US');
+      case 'ratio':
+        return `${value.toFixed(2)}×`;
+      case 'percent':
+        return `${(value * 100).toFixed(1)}%`;
     }
     return String(value);
   }
   const toYuan = (fen) => fen / 100; // chart scales only
 
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
 
   async function api(path) {
     const response = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${token()}` } });
@@ -77,7 +83,8 @@
       body: JSON.stringify({ username: form.get('username'), password: form.get('password') }),
     });
     if (response.status !== 200) {
-      $('login-error').textContent = response.status === 429 ? '尝试过多，请稍后 · Too many attempts, try later' : '用户名或密码错误 · Wrong username or password';
+      $('login-error').textContent =
+        response.status === 429 ? '尝试过多，请稍后 · Too many attempts, try later' : '用户名或密码错误 · Wrong username or password';
       return;
     }
     sessionStorage.setItem(TOKEN_KEY, (await response.json()).accessToken);
@@ -112,18 +119,24 @@
   const moneyAxis = { type: 'value', name: '元 yuan', axisLabel: { formatter: (v) => v.toLocaleString('en-US') } };
 
   function renderDaily(byDay) {
-    chart('chart-daily').setOption({
-      tooltip: { trigger: 'axis' },
-      legend: { top: 0, data: ['领取 Claims', '核销 Redemptions', '补贴 Subsidy (元)'] },
-      grid: { top: 56, left: 60, right: 70, bottom: 30 },
-      xAxis: { type: 'category', data: byDay.map((d) => d.date) },
-      yAxis: [{ type: 'value', name: '张 vouchers' }, { ...moneyAxis, position: 'right' }],
-      series: [
-        { name: '领取 Claims', type: 'bar', data: byDay.map((d) => d.claimed) },
-        { name: '核销 Redemptions', type: 'bar', data: byDay.map((d) => d.redeemed) },
-        { name: '补贴 Subsidy (元)', type: 'line', yAxisIndex: 1, data: byDay.map((d) => toYuan(d.subsidy)) },
-      ],
-    }, true);
+    chart('chart-daily').setOption(
+      {
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0, data: ['领取 Claims', '核销 Redemptions', '补贴 Subsidy (元)'] },
+        grid: { top: 56, left: 60, right: 70, bottom: 30 },
+        xAxis: { type: 'category', data: byDay.map((d) => d.date) },
+        yAxis: [
+          { type: 'value', name: '张 vouchers' },
+          { ...moneyAxis, position: 'right' },
+        ],
+        series: [
+          { name: '领取 Claims', type: 'bar', data: byDay.map((d) => d.claimed) },
+          { name: '核销 Redemptions', type: 'bar', data: byDay.map((d) => d.redeemed) },
+          { name: '补贴 Subsidy (元)', type: 'line', yAxisIndex: 1, data: byDay.map((d) => toYuan(d.subsidy)) },
+        ],
+      },
+      true,
+    );
   }
 
   function renderBurn(byDay, figures) {
@@ -137,70 +150,102 @@
       claimedLine.push(toYuan(claimed));
       subsidyLine.push(toYuan(subsidy));
     }
-    chart('chart-burn').setOption({
-      tooltip: { trigger: 'axis' },
-      legend: { top: 0, data: ['已领面值 Claimed value', '已用补贴 Subsidy used'] },
-      grid: { top: 64, left: 80, right: 30, bottom: 30 },
-      xAxis: { type: 'category', data: byDay.map((d) => d.date) },
-      // Scaled to what the rounds allocated (a budget far above it would flatten the lines);
-      // the budget itself is stated above the chart.
-      title: { text: `预算 Budget ${yuan(figures.budget)} · 已投放 Allocated ${yuan(figures.allocated)}`, right: 10, top: 22, textStyle: { fontSize: 12, fontWeight: 'normal' } },
-      yAxis: { ...moneyAxis, max: (range) => Math.ceil(Math.max(range.max, toYuan(figures.allocated)) * 1.1) },
-      series: [
-        { name: '已领面值 Claimed value', type: 'line', data: claimedLine, areaStyle: { opacity: 0.1 } },
-        {
-          name: '已用补贴 Subsidy used', type: 'line', data: subsidyLine, areaStyle: { opacity: 0.2 },
-          markLine: {
-            symbol: 'none',
-            data: [
-              ...(figures.budget <= figures.allocated * 1.5 ? [{ yAxis: toYuan(figures.budget), name: '预算 Budget', label: { formatter: '预算 Budget', position: 'insideEndTop' } }] : []),
-              { yAxis: toYuan(figures.allocated), name: '已投放 Allocated', label: { formatter: '已投放 Allocated', position: 'insideEndTop' } },
-            ],
-          },
+    chart('chart-burn').setOption(
+      {
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0, data: ['已领面值 Claimed value', '已用补贴 Subsidy used'] },
+        grid: { top: 64, left: 80, right: 30, bottom: 30 },
+        xAxis: { type: 'category', data: byDay.map((d) => d.date) },
+        // Scaled to what the rounds allocated (a budget far above it would flatten the lines);
+        // the budget itself is stated above the chart.
+        title: {
+          text: `预算 Budget ${yuan(figures.budget)} · 已投放 Allocated ${yuan(figures.allocated)}`,
+          right: 10,
+          top: 22,
+          textStyle: { fontSize: 12, fontWeight: 'normal' },
         },
-      ],
-    }, true);
+        yAxis: { ...moneyAxis, max: (range) => Math.ceil(Math.max(range.max, toYuan(figures.allocated)) * 1.1) },
+        series: [
+          { name: '已领面值 Claimed value', type: 'line', data: claimedLine, areaStyle: { opacity: 0.1 } },
+          {
+            name: '已用补贴 Subsidy used',
+            type: 'line',
+            data: subsidyLine,
+            areaStyle: { opacity: 0.2 },
+            markLine: {
+              symbol: 'none',
+              data: [
+                ...(figures.budget <= figures.allocated * 1.5
+                  ? [{ yAxis: toYuan(figures.budget), name: '预算 Budget', label: { formatter: '预算 Budget', position: 'insideEndTop' } }]
+                  : []),
+                {
+                  yAxis: toYuan(figures.allocated),
+                  name: '已投放 Allocated',
+                  label: { formatter: '已投放 Allocated', position: 'insideEndTop' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+      true,
+    );
   }
 
   function renderStock(rows) {
-    chart('chart-stock').setOption({
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { top: 0, data: ['已领取 Claimed', '剩余 Remaining'] },
-      grid: { top: 56, left: 60, right: 30, bottom: 50 },
-      xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, rotate: rows.length > 4 ? 20 : 0 } },
-      yAxis: { type: 'value', name: '张 vouchers' },
-      series: [
-        { name: '已领取 Claimed', type: 'bar', stack: 'stock', data: rows.map((r) => r.claimed) },
-        { name: '剩余 Remaining', type: 'bar', stack: 'stock', data: rows.map((r) => r.remaining) },
-      ],
-    }, true);
+    chart('chart-stock').setOption(
+      {
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+        legend: { top: 0, data: ['已领取 Claimed', '剩余 Remaining'] },
+        grid: { top: 56, left: 60, right: 30, bottom: 50 },
+        xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, rotate: rows.length > 4 ? 20 : 0 } },
+        yAxis: { type: 'value', name: '张 vouchers' },
+        series: [
+          { name: '已领取 Claimed', type: 'bar', stack: 'stock', data: rows.map((r) => r.claimed) },
+          { name: '剩余 Remaining', type: 'bar', stack: 'stock', data: rows.map((r) => r.remaining) },
+        ],
+      },
+      true,
+    );
   }
 
   function renderMerchants(merchants) {
     const rows = [...merchants].reverse();
-    chart('chart-merchants').setOption({
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { top: 0, data: ['补贴 Subsidy', '带动消费 Sales driven'] },
-      grid: { top: 56, left: 140, right: 40, bottom: 30 },
-      xAxis: moneyAxis,
-      yAxis: { type: 'category', data: rows.map((m) => m.name) },
-      series: [
-        { name: '补贴 Subsidy', type: 'bar', data: rows.map((m) => toYuan(m.subsidy)) },
-        { name: '带动消费 Sales driven', type: 'bar', data: rows.map((m) => toYuan(m.salesDriven)) },
-      ],
-    }, true);
+    chart('chart-merchants').setOption(
+      {
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+        legend: { top: 0, data: ['补贴 Subsidy', '带动消费 Sales driven'] },
+        grid: { top: 56, left: 140, right: 40, bottom: 30 },
+        xAxis: moneyAxis,
+        yAxis: { type: 'category', data: rows.map((m) => m.name) },
+        series: [
+          { name: '补贴 Subsidy', type: 'bar', data: rows.map((m) => toYuan(m.subsidy)) },
+          { name: '带动消费 Sales driven', type: 'bar', data: rows.map((m) => toYuan(m.salesDriven)) },
+        ],
+      },
+      true,
+    );
   }
 
   function renderCampaigns(campaigns) {
-    const series = [['budget', '预算 Budget'], ['allocated', '已投放 Allocated'], ['claimedValue', '已领面值 Claimed value'], ['subsidy', '补贴 Subsidy'], ['salesDriven', '带动消费 Sales driven']];
-    chart('chart-campaigns').setOption({
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { top: 0, data: series.map(([, label]) => label) },
-      grid: { top: 56, left: 80, right: 30, bottom: 50 },
-      xAxis: { type: 'category', data: campaigns.map((c) => c.name), axisLabel: { interval: 0, rotate: campaigns.length > 3 ? 20 : 0 } },
-      yAxis: moneyAxis,
-      series: series.map(([key, label]) => ({ name: label, type: 'bar', data: campaigns.map((c) => toYuan(c[key])) })),
-    }, true);
+    const series = [
+      ['budget', '预算 Budget'],
+      ['allocated', '已投放 Allocated'],
+      ['claimedValue', '已领面值 Claimed value'],
+      ['subsidy', '补贴 Subsidy'],
+      ['salesDriven', '带动消费 Sales driven'],
+    ];
+    chart('chart-campaigns').setOption(
+      {
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+        legend: { top: 0, data: series.map(([, label]) => label) },
+        grid: { top: 56, left: 80, right: 30, bottom: 50 },
+        xAxis: { type: 'category', data: campaigns.map((c) => c.name), axisLabel: { interval: 0, rotate: campaigns.length > 3 ? 20 : 0 } },
+        yAxis: moneyAxis,
+        series: series.map(([key, label]) => ({ name: label, type: 'bar', data: campaigns.map((c) => toYuan(c[key])) })),
+      },
+      true,
+    );
   }
 
   function fillCampaigns(campaigns) {

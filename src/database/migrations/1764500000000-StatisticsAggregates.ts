@@ -173,8 +173,12 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
         DELETE FROM stats_statement_weights;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER stats_vouchers_truncated AFTER TRUNCATE ON vouchers FOR EACH STATEMENT EXECUTE FUNCTION stats_vouchers_truncated()`);
-    await q.query(`CREATE TRIGGER stats_redemptions_truncated AFTER TRUNCATE ON redemptions FOR EACH STATEMENT EXECUTE FUNCTION stats_redemptions_truncated()`);
+    await q.query(
+      `CREATE TRIGGER stats_vouchers_truncated AFTER TRUNCATE ON vouchers FOR EACH STATEMENT EXECUTE FUNCTION stats_vouchers_truncated()`,
+    );
+    await q.query(
+      `CREATE TRIGGER stats_redemptions_truncated AFTER TRUNCATE ON redemptions FOR EACH STATEMENT EXECUTE FUNCTION stats_redemptions_truncated()`,
+    );
 
     // Statements are read directly (few rows); an index for the paid figure is enough.
     await q.query(`CREATE INDEX settlement_statements_status_idx ON settlement_statements (status)`);
@@ -182,7 +186,12 @@ export class StatisticsAggregates1764500000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS settlement_statements_status_idx`);
-    for (const trigger of ['stats_redemptions_inserted', 'stats_redemptions_updated', 'stats_redemptions_deleted', 'stats_redemptions_truncated']) {
+    for (const trigger of [
+      'stats_redemptions_inserted',
+      'stats_redemptions_updated',
+      'stats_redemptions_deleted',
+      'stats_redemptions_truncated',
+    ]) {
       await q.query(`DROP TRIGGER IF EXISTS ${trigger} ON redemptions`);
     }
     for (const trigger of ['stats_vouchers_inserted', 'stats_vouchers_deleted', 'stats_vouchers_truncated']) {
