@@ -13,6 +13,7 @@ import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SettlementModule } from './settlement/settlement.module';
+import { RedemptionsModule } from './redemptions/redemptions.module';
 import { VouchersModule } from './vouchers/vouchers.module';
 import { bullConnection } from './queues/queues';
 import { RedisModule } from './redis/redis.module';
@@ -38,6 +39,7 @@ export class AppModule {
         MerchantsModule,
         VouchersModule,
         SettlementModule.forRoot({ runWorker: config.runWorker }),
+        RedemptionsModule.forRoot({ runWorker: config.runWorker }),
         StatsModule,
         DashboardModule,
         HealthModule,

@@ -109,6 +109,10 @@ export class EnvironmentVariables {
   /** First retry delay of a failed settlement job; it doubles with each attempt. */
   @IsOptional() @Transform(toInteger) @IsInt() @Min(10) @Max(3600_000)
   SETTLEMENT_RETRY_DELAY_MS = 2000;
+
+  /** How many days after a redemption the merchant may still reverse it (a refund). */
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(366)
+  REDEMPTION_REVERSAL_WINDOW_DAYS = 7;
 }
 
 /** Every variable the service reads; anything else in the environment is ignored. */
@@ -116,7 +120,7 @@ const ENVIRONMENT_VARIABLES = [
   'NODE_ENV', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'AUTH_JWT_SECRET', 'BUREAU_ADMIN_USERNAME',
   'BUREAU_ADMIN_PASSWORD', 'CAMPAIGN_TIMEZONE', 'TRUST_PROXY', 'RUN_WORKER', 'SEED_DEMO', 'LOG_LEVEL',
   'DB_POOL_SIZE', 'BODY_LIMIT_BYTES', 'BUREAU_TOKEN_TTL_SECONDS', 'RATE_LIMITS', 'SETTLEMENT_CRON',
-  'SETTLEMENT_JOB_LOCK_SECONDS', 'SETTLEMENT_RECOVERY_SECONDS', 'SETTLEMENT_RETRY_DELAY_MS',
+  'SETTLEMENT_JOB_LOCK_SECONDS', 'SETTLEMENT_RECOVERY_SECONDS', 'SETTLEMENT_RETRY_DELAY_MS', 'REDEMPTION_REVERSAL_WINDOW_DAYS',
 ] as const satisfies ReadonlyArray<keyof EnvironmentVariables>;
 
 export class ConfigError extends Error {
@@ -181,6 +185,7 @@ export interface AppConfig {
     readonly recoverySeconds: number;
     readonly retryDelayMs: number;
   };
+  readonly redemptionReversalWindowDays: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -213,5 +218,6 @@ export function toAppConfig(
       recoverySeconds: env.SETTLEMENT_RECOVERY_SECONDS,
       retryDelayMs: env.SETTLEMENT_RETRY_DELAY_MS,
     }),
+    redemptionReversalWindowDays: env.REDEMPTION_REVERSAL_WINDOW_DAYS,
   });
 }

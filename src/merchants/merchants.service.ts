@@ -7,8 +7,13 @@ import { issueApiKey, hashApiKey } from '../auth/api-keys';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
 import { Merchant } from './merchant.entity';
 
+const API_KEY_CACHE_TTL_MS = 60_000;
+const API_KEY_CACHE_MAX_ENTRIES = 10_000;
+
 @Injectable()
 export class MerchantsService {
+  private readonly merchantIdsByKeyHash = new Map<string, { merchantId: string; until: number }>();
+
   constructor(@InjectRepository(Merchant) private readonly merchants: Repository<Merchant>) {}
 
   /** Registers a merchant and issues its API key, returned here once and stored only as a hash. */
@@ -50,9 +55,21 @@ export class MerchantsService {
     return this.merchants.save(merchant);
   }
 
-  /** The merchant an API key belongs to, whatever its status (suspension is checked per action). */
+  /**
+   * The merchant an API key belongs to, whatever its status (suspension is checked per
+   * action, on a fresh read of the merchant). A key never changes owner, so known keys are
+   * remembered for a short while: a checkout then spends no query on authentication.
+   * Unknown keys are never remembered, so a new merchant's key works at once and guessing
+   * cannot fill the cache.
+   */
   async findIdByApiKey(apiKey: string): Promise<string | undefined> {
-    const row = await this.merchants.findOne({ select: { id: true }, where: { apiKeyHash: hashApiKey(apiKey) } });
-    return row?.id;
+    const hash = hashApiKey(apiKey);
+    const cached = this.merchantIdsByKeyHash.get(hash);
+    if (cached && cached.until > Date.now()) return cached.merchantId;
+    const row = await this.merchants.findOne({ select: { id: true }, where: { apiKeyHash: hash } });
+    if (!row) return undefined;
+    if (this.merchantIdsByKeyHash.size >= API_KEY_CACHE_MAX_ENTRIES) this.merchantIdsByKeyHash.clear();
+    this.merchantIdsByKeyHash.set(hash, { merchantId: row.id, until: Date.now() + API_KEY_CACHE_TTL_MS });
+    return row.id;
   }
 }

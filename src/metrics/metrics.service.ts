@@ -31,6 +31,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly redemptionReversals = new Counter({
+    name: 'juhui_redemption_reversals_total',
+    help: 'Redemption reversal attempts by outcome (reversed, replayed, REVERSAL_NOT_ALLOWED, …)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly settlementJobs = new Counter({
     name: 'juhui_settlement_jobs_total',
     help: 'Settlement jobs by outcome (completed, failed, retried)',

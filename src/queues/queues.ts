@@ -27,3 +27,6 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 
 /** Settlement runs (job name `run`, jobId = the run id) and the daily schedule that creates them. */
 export const SETTLEMENT_QUEUE = 'settlement';
+
+/** Housekeeping on a schedule: marking expired vouchers, purging old idempotency keys. */
+export const MAINTENANCE_QUEUE = 'maintenance';

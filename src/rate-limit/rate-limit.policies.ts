@@ -15,6 +15,7 @@ export const DEFAULT_RATE_LIMITS = {
   'claims.resident': { points: 10, durationSeconds: 60, by: 'principal' },
   'claims.ip': { points: 1200, durationSeconds: 60, by: 'ip' },
   'redemptions.merchant': { points: 600, durationSeconds: 60, by: 'principal' },
+  'vouchers.verify.merchant': { points: 1200, durationSeconds: 60, by: 'principal' },
   'auth.login.ip': { points: 20, durationSeconds: 60, by: 'ip' },
 } as const satisfies Record<string, RateLimitPolicy>;
 

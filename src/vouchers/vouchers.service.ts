@@ -50,4 +50,29 @@ export class VouchersService {
       .execute();
     return (result.raw as Array<{ status: 'claimed' | 'expired' }>)[0]?.status;
   }
+
+  /**
+   * claimed → expired for every voucher past its validity, in batches so no statement holds
+   * many row locks for long. Rows being redeemed right now are skipped (SKIP LOCKED) and
+   * picked up next time; a voucher past validity cannot be redeemed anyway (markRedeemed
+   * checks valid_until). Returns how many were marked.
+   */
+  async expireOverdue(batchSize = 5000): Promise<number> {
+    let marked = 0;
+    for (;;) {
+      const [{ count }]: [{ count: number }] = await this.vouchers.manager.query(
+        `WITH due AS (
+           SELECT id FROM vouchers WHERE status = 'claimed' AND valid_until <= now()
+            ORDER BY valid_until LIMIT $1 FOR UPDATE SKIP LOCKED),
+         marked AS (
+           UPDATE vouchers v SET status = 'expired', updated_at = now()
+             FROM due WHERE v.id = due.id AND v.status = 'claimed'
+           RETURNING 1)
+         SELECT count(*)::int AS count FROM marked`,
+        [batchSize],
+      );
+      marked += count;
+      if (count < batchSize) return marked;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { signToken } from '../../src/auth/jwt';
 import type { Theme } from '../../src/common/domain/themes';
+import { generateVoucherCode } from '../../src/vouchers/voucher-code';
 import { ApiClient } from './http';
 import { TEST_ADMIN, TEST_JWT_SECRET, TestDatabase } from './test-app';
 
@@ -143,6 +144,36 @@ export async function waitForRun(api: ApiClient, token: string, runId: string, t
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${response.body.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface InsertedVoucher {
+  id: string;
+  /** Normalised code (upper case, no separators). */
+  code: string;
+}
+
+/**
+ * Stores a claimed voucher straight into `vouchers` for a denomination created through the
+ * API (its round's validity and its campaign's theme), as a claim would, without going
+ * through the claims endpoint. For tests of what happens to vouchers after claiming.
+ */
+export async function insertVoucher(
+  db: Pick<TestDatabase, 'query'>,
+  denominationId: string,
+  overrides: { residentId?: string; validFrom?: Date; validUntil?: Date; status?: 'claimed' | 'redeemed' | 'expired' } = {},
+): Promise<InsertedVoucher> {
+  const code = generateVoucherCode();
+  const [row] = await db.query<{ id: string }>(
+    `INSERT INTO vouchers (code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend, valid_from, valid_until, status)
+     SELECT $1, $2, d.campaign_id, d.round_id, d.id, c.theme, d.face_value, d.min_spend,
+            coalesce($3, r.voucher_valid_from), coalesce($4, r.voucher_valid_until), $5
+       FROM denominations d JOIN rounds r ON r.id = d.round_id JOIN campaigns c ON c.id = d.campaign_id
+      WHERE d.id = $6
+     RETURNING id`,
+    [code, overrides.residentId ?? `resident-${++sequence}`, overrides.validFrom ?? null, overrides.validUntil ?? null, overrides.status ?? 'claimed', denominationId],
+  );
+  if (!row) throw new Error(`no denomination ${denominationId}`);
+  return { id: row.id, code };
 }
 
 // --- Rows written straight into the database --------------------------------------------

@@ -1,0 +1,75 @@
+import type { ErrorCode } from '../common/errors/domain-error';
+import type { Theme } from '../common/domain/themes';
+import type { MerchantStatus } from '../merchants/merchant.entity';
+import type { Voucher } from '../vouchers/voucher.entity';
+import { effectiveStatus } from '../vouchers/voucher.rules';
+
+/** The error codes a checkout can be refused with, in the order they are checked. */
+export type RedemptionRefusal = Extract<
+  ErrorCode,
+  'MERCHANT_NOT_ELIGIBLE' | 'VOUCHER_ALREADY_REDEEMED' | 'VOUCHER_EXPIRED' | 'VOUCHER_NOT_VALID_YET' | 'MIN_SPEND_NOT_MET'
+>;
+
+export type CheckoutAssessment =
+  | { eligible: true; discount: number; payable: number }
+  | { eligible: false; reason: RedemptionRefusal; message: string; discount: 0; payable: number };
+
+export interface CheckoutInput {
+  /** Undefined when the authenticated merchant id names no merchant (a stale merchant JWT). */
+  merchant: { status: MerchantStatus; themes: readonly Theme[] } | undefined;
+  voucher: Pick<Voucher, 'status' | 'theme' | 'faceValue' | 'minSpend' | 'validFrom' | 'validUntil'>;
+  orderAmount: number;
+  now: Date;
+}
+
+function refuse(reason: RedemptionRefusal, message: string, orderAmount: number): CheckoutAssessment {
+  return { eligible: false, reason, message, discount: 0, payable: orderAmount };
+}
+
+/**
+ * The one checkout rule, shared by verify (which reports it) and redeem (which enforces it),
+ * so a verify's `reason` is exactly the error the redemption would get. The merchant is
+ * checked first: a merchant that may not take the voucher learns nothing about its state.
+ */
+export function assessCheckout({ merchant, voucher, orderAmount, now }: CheckoutInput): CheckoutAssessment {
+  if (!merchant || merchant.status !== 'active') return refuse('MERCHANT_NOT_ELIGIBLE', 'This merchant is not active in the programme', orderAmount);
+  if (!merchant.themes.includes(voucher.theme)) {
+    return refuse('MERCHANT_NOT_ELIGIBLE', `This merchant is not enrolled in the voucher's theme (${voucher.theme})`, orderAmount);
+  }
+  switch (effectiveStatus(voucher, now)) {
+    case 'redeemed':
+      return refuse('VOUCHER_ALREADY_REDEEMED', 'This voucher was redeemed already', orderAmount);
+    case 'expired':
+      return refuse('VOUCHER_EXPIRED', `This voucher expired at ${voucher.validUntil.toISOString()}`, orderAmount);
+    case 'claimed':
+      break;
+  }
+  if (now.getTime() < voucher.validFrom.getTime()) {
+    return refuse('VOUCHER_NOT_VALID_YET', `This voucher is valid from ${voucher.validFrom.toISOString()}`, orderAmount);
+  }
+  if (orderAmount < voucher.minSpend) {
+    return refuse('MIN_SPEND_NOT_MET', `The order must be at least ${voucher.minSpend} fen to use this voucher`, orderAmount);
+  }
+  // minSpend ≥ faceValue is a table constraint, so payable is never negative.
+  return { eligible: true, discount: voucher.faceValue, payable: orderAmount - voucher.faceValue };
+}
+
+export type ReversalDecision = { allowed: true } | { allowed: false; message: string };
+
+/** A redemption may be reversed once, within `windowDays` of its redemption. */
+export function decideReversal(
+  redemption: { status: 'active' | 'reversed'; redeemedAt: Date },
+  now: Date,
+  windowDays: number,
+): ReversalDecision {
+  if (redemption.status === 'reversed') return { allowed: false, message: 'This redemption was reversed already' };
+  if (redemption.redeemedAt.getTime() <= reversalWindowStart(now, windowDays).getTime()) {
+    return { allowed: false, message: `Redemptions can be reversed only within ${windowDays} days` };
+  }
+  return { allowed: true };
+}
+
+/** Redemptions made after this instant may still be reversed at `now`. */
+export function reversalWindowStart(now: Date, windowDays: number): Date {
+  return new Date(now.getTime() - windowDays * 24 * 3600_000);
+}

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { DomainError, forbidden, notFound } from '../common/errors/domain-error';
+import type { Page } from '../common/http/pagination';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
+import type { Merchant } from '../merchants/merchant.entity';
+import { MerchantsService } from '../merchants/merchants.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { VouchersService } from '../vouchers/vouchers.service';
+import type { Voucher } from '../vouchers/voucher.entity';
+import { normaliseVoucherCode } from '../vouchers/voucher-code';
+import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
+import { Redemption } from './redemption.entity';
+import { assessCheckout, CheckoutAssessment, decideReversal, reversalWindowStart } from './redemption.rules';
+import { RedemptionView, toRedemptionView } from './redemption.view';
+
+export interface VerifyResult {
+  eligible: boolean;
+  discount: number;
+  payable: number;
+  /** The error code a redemption would get now. */
+  reason?: string;
+  message?: string;
+}
+
+export type ReversalView = RedemptionView & { voucherStatus: 'claimed' | 'expired' };
+
+/** The request as it identifies an idempotent retry: the code in canonical form, however it was typed. */
+function identifyingPayload(input: RedeemVoucherDto): RedeemVoucherDto {
+  return { ...input, code: normaliseVoucherCode(input.code) ?? input.code };
+}
+
+/** Whose redemptions a caller may list: one merchant's, or (bureau) everyone's. */
+export type RedemptionScope = { merchantId: string } | { merchantId?: undefined };
+
+/**
+ * Checkout: verify, redeem and reverse. Single use is decided in the database (a
+ * conditional update on the voucher, committed with the redemption row), and every write
+ * is idempotent per merchant and Idempotency-Key.
+ */
+@Injectable()
+export class RedemptionsService {
+  constructor(
+    @InjectRepository(Redemption) private readonly redemptions: Repository<Redemption>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly vouchers: VouchersService,
+    private readonly merchants: MerchantsService,
+    private readonly idempotency: IdempotencyService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** What a redemption would do now; changes nothing. 404 only for an unknown code. */
+  async verify(merchantId: string, input: VerifyVoucherDto): Promise<VerifyResult> {
+    const { assessment } = await this.assess(merchantId, input.code, input.orderAmount, new Date());
+    if (assessment.eligible) return { eligible: true, discount: assessment.discount, payable: assessment.payable };
+    return { eligible: false, discount: 0, payable: assessment.payable, reason: assessment.reason, message: assessment.message };
+  }
+
+  async redeem(merchantId: string, idempotencyKey: string, input: RedeemVoucherDto): Promise<IdempotentResult<RedemptionView>> {
+    // Read what the rule needs while the key is being claimed (one round trip fewer). Only
+    // used if the claim succeeds; the decision itself is taken later by the conditional
+    // update, so reading a moment before the claim changes nothing.
+    const reading = this.read(merchantId, input.code);
+    reading.catch(() => undefined); // awaited below unless the key answers first
+    return this.counted(this.metrics.redemptions, 'created', () =>
+      this.idempotency.run({ merchantId, key: idempotencyKey, operation: 'POST /redemptions', payload: identifyingPayload(input) }, 201, async (commit) => {
+        const now = new Date();
+        const { voucher, assessment } = this.decide(await reading, input.orderAmount, now);
+        if (!assessment.eligible) throw new DomainError(assessment.reason, assessment.message);
+        const redemption = this.redemptions.create({
+          id: randomUUID(),
+          voucherId: voucher.id,
+          merchantId,
+          campaignId: voucher.campaignId,
+          roundId: voucher.roundId,
+          denominationId: voucher.denominationId,
+          code: voucher.code,
+          faceValue: voucher.faceValue,
+          orderAmount: input.orderAmount,
+          discount: assessment.discount,
+          payable: assessment.payable,
+          orderRef: input.orderRef ?? null,
+          status: 'active',
+          redeemedAt: now,
+          reversedAt: null,
+          reversalReason: null,
+          settlementStatementId: null,
+          reversalStatementId: null,
+          createdAt: now,
+        });
+        return commit(async (manager) => {
+          // The affected-row count decides: of concurrent redemptions of one voucher exactly
+          // one moves it from claimed to redeemed; the others end here.
+          if (!(await this.vouchers.markRedeemed(manager, voucher.id, now))) {
+            throw new DomainError('VOUCHER_ALREADY_REDEEMED', 'This voucher was redeemed already');
+          }
+          await manager.createQueryBuilder().insert().into(Redemption).values(redemption).updateEntity(false).execute();
+          return toRedemptionView(redemption);
+        });
+      }),
+    );
+  }
+
+  /**
+   * Reverses a redemption (a refunded purchase) once, within the reversal window. The
+   * voucher goes back to claimed, or to expired when its validity has passed. A redemption
+   * already settled keeps its settlement_statement_id; settlement deducts it from the
+   * merchant's next statement and records that in reversal_statement_id.
+   */
+  async reverse(merchantId: string, id: string, idempotencyKey: string, input: ReverseRedemptionDto): Promise<IdempotentResult<ReversalView>> {
+    const windowDays = this.config.redemptionReversalWindowDays;
+    return this.counted(this.metrics.redemptionReversals, 'reversed', () =>
+      this.idempotency.run({ merchantId, key: idempotencyKey, operation: `POST /redemptions/${id}/reverse`, payload: input }, 200, async (commit) => {
+        const existing = await this.redemptions.findOneBy({ id });
+        if (!existing) throw notFound('redemption', id);
+        if (existing.merchantId !== merchantId) throw forbidden('This redemption belongs to another merchant');
+        const now = new Date();
+        const decision = decideReversal(existing, now, windowDays);
+        if (!decision.allowed) throw new DomainError('REVERSAL_NOT_ALLOWED', decision.message);
+
+        return commit(async (manager) => {
+          // Conditional on the row still being active (and in the window): of concurrent
+          // reversals exactly one proceeds, and it serialises with settlement's own
+          // conditional update of this row.
+          const result = await manager
+            .createQueryBuilder()
+            .update(Redemption)
+            .set({ status: 'reversed', reversedAt: now, reversalReason: input.reason })
+            .where(`id = :id AND status = 'active' AND redeemed_at > :earliest`, { id, earliest: reversalWindowStart(now, windowDays) })
+            .execute();
+          if (result.affected !== 1) throw new DomainError('REVERSAL_NOT_ALLOWED', 'This redemption was reversed already');
+          const voucherStatus = await this.vouchers.releaseRedeemed(manager, existing.voucherId, now);
+          // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
+          if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${existing.voucherId} is not redeemed`);
+          const reversed = await manager.findOneByOrFail(Redemption, { id });
+          return { ...toRedemptionView(reversed), voucherStatus };
+        });
+      }),
+    );
+  }
+
+  /** Newest first; `from` inclusive, `to` exclusive. */
+  async list(scope: RedemptionScope, query: ListRedemptionsQuery): Promise<Page<RedemptionView>> {
+    if (query.from && query.to && query.from.getTime() >= query.to.getTime()) {
+      throw new DomainError('VALIDATION_FAILED', 'from must be before to', [{ field: 'from', problems: ['must be before to'] }]);
+    }
+    const qb = this.redemptions.createQueryBuilder('r').orderBy('r.redeemed_at', 'DESC').addOrderBy('r.id', 'DESC');
+    const merchantId = scope.merchantId ?? query.merchantId;
+    if (merchantId) qb.andWhere('r.merchant_id = :merchantId', { merchantId });
+    if (query.from) qb.andWhere('r.redeemed_at >= :from', { from: query.from });
+    if (query.to) qb.andWhere('r.redeemed_at < :to', { to: query.to });
+    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
+    const [items, total] = await qb.take(query.limit).skip(query.offset).getManyAndCount();
+    return { items: items.map(toRedemptionView), total };
+  }
+
+  async get(scope: RedemptionScope, id: string): Promise<RedemptionView> {
+    const redemption = await this.redemptions.findOneBy({ id });
+    if (!redemption) throw notFound('redemption', id);
+    if (scope.merchantId !== undefined && redemption.merchantId !== scope.merchantId) throw forbidden('This redemption belongs to another merchant');
+    return toRedemptionView(redemption);
+  }
+
+  /** The one place verify and redeem read what the checkout rule needs, and apply it. */
+  private async assess(merchantId: string, code: string, orderAmount: number, now: Date): Promise<{ voucher: Voucher; assessment: CheckoutAssessment }> {
+    return this.decide(await this.read(merchantId, code), orderAmount, now);
+  }
+
+  private async read(merchantId: string, code: string): Promise<{ merchant: Merchant | undefined; voucher: Voucher | null }> {
+    const [merchant, voucher] = await Promise.all([this.findMerchant(merchantId), this.vouchers.findByCode(code)]);
+    return { merchant, voucher };
+  }
+
+  private decide(
+    { merchant, voucher }: { merchant: Merchant | undefined; voucher: Voucher | null },
+    orderAmount: number,
+    now: Date,
+  ): { voucher: Voucher; assessment: CheckoutAssessment } {
+    if (!voucher) throw notFound('voucher');
+    return { voucher, assessment: assessCheckout({ merchant, voucher, orderAmount, now }) };
+  }
+
+  /** The merchant's current record (re-read per action, so a suspension takes effect at once). */
+  private async findMerchant(merchantId: string): Promise<Merchant | undefined> {
+    try {
+      return await this.merchants.get(merchantId);
+    } catch (error) {
+      // A validly signed merchant JWT naming no merchant: not eligible, rather than a 404 about the caller.
+      if (error instanceof DomainError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /** Counts each attempt by outcome: the success label, "replayed", or the error code. */
+  private async counted<T>(counter: MetricsService['redemptions'], success: string, attempt: () => Promise<IdempotentResult<T>>): Promise<IdempotentResult<T>> {
+    try {
+      const result = await attempt();
+      counter.inc({ outcome: result.replayed ? 'replayed' : success });
+      return result;
+    } catch (error) {
+      counter.inc({ outcome: error instanceof DomainError ? error.code : 'error' });
+      throw error;
+    }
+  }
+}

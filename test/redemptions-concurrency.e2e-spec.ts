@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { ApiClient } from './support/http';
+import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound } from './support/factories';
+import { bootTestApp, TestApp } from './support/test-app';
+
+/**
+ * Guarantee 4 under real concurrency: many parallel HTTP requests against one app on the
+ * real database. The per-merchant redemption limit is lowered so it can be exercised too.
+ */
+describe('checkout redemption under concurrency', () => {
+  const LIMIT = 150;
+  let t: TestApp;
+  let api: ApiClient;
+  let bureau: string;
+  let denominationId: string;
+
+  const merchant = async () => (await makeMerchant(api, bureau)).apiKey;
+  const redeem = (token: string, code: string, key: string = randomUUID(), orderAmount = 25000) =>
+    api.post('/api/v1/redemptions', { code, orderAmount }, { token, headers: { 'idempotency-key': key } });
+  const tally = (statuses: Array<{ status: number; body: { code?: string } }>) => {
+    const counts: Record<string, number> = {};
+    for (const answer of statuses) {
+      const label = answer.status < 300 ? String(answer.status) : `${answer.status} ${answer.body.code}`;
+      counts[label] = (counts[label] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  beforeAll(async () => {
+    t = await bootTestApp({ RATE_LIMITS: `redemptions.merchant=${LIMIT}/60` });
+    api = new ApiClient(t.baseUrl);
+    bureau = await bureauToken(api);
+    const campaign = await makeCampaign(api, bureau);
+    denominationId = (await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 5000 }] })).denominations[0].id;
+  });
+
+  afterAll(() => t.close());
+
+  it('20 merchants redeeming one code at once: exactly one 201, the rest 409 VOUCHER_ALREADY_REDEEMED', async () => {
+    const keys = await Promise.all(Array.from({ length: 20 }, merchant));
+    const v = await insertVoucher(t.db, denominationId);
+    const answers = await Promise.all(keys.map((key) => redeem(key, v.code)));
+    expect(tally(answers)).toEqual({ '201': 1, '409 VOUCHER_ALREADY_REDEEMED': 19 });
+    const rows = await t.db.query(`SELECT status FROM redemptions WHERE voucher_id = $1`, [v.id]);
+    expect(rows).toEqual([{ status: 'active' }]);
+  });
+
+  it('300 racing requests over 100 vouchers: each voucher redeemed exactly once', async () => {
+    const keys = await Promise.all([1, 2, 3].map(merchant));
+    const vouchers = await Promise.all(Array.from({ length: 100 }, () => insertVoucher(t.db, denominationId)));
+    const answers = await Promise.all(vouchers.flatMap((v) => keys.map((key) => redeem(key, v.code))));
+    expect(tally(answers)).toEqual({ '201': 100, '409 VOUCHER_ALREADY_REDEEMED': 200 });
+    const [stored] = await t.db.query<{ redemptions: string; vouchers: string }>(
+      `SELECT count(*) AS redemptions, count(DISTINCT voucher_id) AS vouchers FROM redemptions WHERE voucher_id = ANY($1)`,
+      [vouchers.map((v) => v.id)],
+    );
+    expect(stored).toEqual({ redemptions: '100', vouchers: '100' });
+  });
+
+  it('10 parallel requests with one Idempotency-Key: one redemption, identical 2xx bodies, the others 409 IDEMPOTENCY_IN_PROGRESS', async () => {
+    const key = await merchant();
+    const v = await insertVoucher(t.db, denominationId);
+    const idempotencyKey = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => redeem(key, v.code, idempotencyKey)));
+    const successes = answers.filter((answer) => answer.status === 201);
+    expect(successes.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(successes.map((answer) => answer.text)).size).toBe(1);
+    for (const answer of answers.filter((a) => a.status !== 201)) expect([answer.status, answer.body.code]).toEqual([409, 'IDEMPOTENCY_IN_PROGRESS']);
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
+
+    // Later, every retry gets the original answer, and a different body is refused.
+    const replays = await Promise.all(Array.from({ length: 5 }, () => redeem(key, v.code, idempotencyKey)));
+    for (const replay of replays) expect([replay.status, replay.text]).toEqual([201, successes[0].text]);
+    const reused = await redeem(key, v.code, idempotencyKey, 30000);
+    expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
+  });
+
+  it('concurrent reversals of one redemption: exactly one succeeds and the voucher is released once', async () => {
+    const key = await merchant();
+    const v = await insertVoucher(t.db, denominationId);
+    const redemption = await redeem(key, v.code);
+    expect(redemption.status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api.post(`/api/v1/redemptions/${redemption.body.id}/reverse`, { reason: 'refund' }, { token: key, headers: { 'idempotency-key': randomUUID() } }),
+      ),
+    );
+    expect(tally(answers)).toEqual({ '200': 1, '409 REVERSAL_NOT_ALLOWED': 9 });
+    expect(await t.db.query(`SELECT status FROM vouchers WHERE id = $1`, [v.id])).toEqual([{ status: 'claimed' }]);
+  });
+
+  it('a reversal racing a redemption of the released voucher never leaves two active redemptions', async () => {
+    const [first, second] = await Promise.all([merchant(), merchant()]);
+    const vouchers = await Promise.all(Array.from({ length: 20 }, () => insertVoucher(t.db, denominationId)));
+    const redeemed = await Promise.all(vouchers.map((v) => redeem(first, v.code)));
+    await Promise.all(
+      vouchers.flatMap((v, i) => [
+        api.post(`/api/v1/redemptions/${redeemed[i].body.id}/reverse`, { reason: 'refund' }, { token: first, headers: { 'idempotency-key': randomUUID() } }),
+        redeem(second, v.code),
+        redeem(second, v.code),
+      ]),
+    );
+    const rows = await t.db.query<{ active: number; voucher_redeemed: boolean }>(
+      `SELECT count(*) FILTER (WHERE r.status = 'active')::int AS active, bool_or(v.status = 'redeemed') AS voucher_redeemed
+         FROM vouchers v LEFT JOIN redemptions r ON r.voucher_id = v.id WHERE v.id = ANY($1) GROUP BY v.id`,
+      [vouchers.map((v) => v.id)],
+    );
+    for (const row of rows) {
+      // Every voucher is redeemed exactly when it has one active redemption.
+      expect(row.active).toBeLessThanOrEqual(1);
+      expect(row.voucher_redeemed).toBe(row.active === 1);
+    }
+  });
+
+  it('limits redemptions per merchant, shared in Redis: 429 RATE_LIMITED with Retry-After', async () => {
+    const key = await merchant();
+    const answers = await Promise.all(Array.from({ length: LIMIT + 10 }, () => redeem(key, 'ZZZZZZZZZZZZZZZZZZZZ')));
+    const counts = tally(answers);
+    expect(counts['404 NOT_FOUND']).toBe(LIMIT);
+    expect(counts['429 RATE_LIMITED']).toBe(10);
+    const limited = answers.find((answer) => answer.status === 429)!;
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-limit')).toBe(String(LIMIT));
+    // Another merchant has its own budget.
+    expect((await redeem(await merchant(), 'ZZZZZZZZZZZZZZZZZZZZ')).status).toBe(404);
+  });
+});
