@@ -118,7 +118,9 @@ class Tally {
     return [...this.counts].map(([outcome, n]) => `${outcome} ${n}`).join(', ') || '—';
   }
 }
-const outcomeOf = (answer: Answer): string => (answer.status < 300 ? String(answer.status) : (answer.body?.code ?? String(answer.status)));
+/** 'created' / 'ok' for successes, else the error code the API answered with. */
+const outcomeOf = (answer: Answer): string =>
+  answer.status === 201 ? 'created' : answer.status < 300 ? 'ok' : (answer.body?.code ?? String(answer.status));
 
 /** Runs `work` over the items with at most `CONCURRENCY` in flight, stopping at `until`. */
 async function pool<T>(items: T[], until: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -234,7 +236,7 @@ async function main(): Promise<void> {
     const shoppers = vouchers.filter(() => Math.random() < 0.75);
     const gap = Math.max(0, (checkoutsEnd - Date.now()) / Math.max(1, shoppers.length / CONCURRENCY) - 50);
     await pool(shoppers, checkoutsEnd, async (voucher) => {
-      await sleep(Math.random() * gap);
+      await sleep(gap * (0.5 + Math.random())); // spread over the window, as shoppers come and go
       const merchant = merchants[Math.floor(Math.random() * Math.random() * merchants.length)];
       const amount = orderAmount(voucher.minSpend);
       await call('POST', '/api/v1/vouchers/verify', merchant.apiKey, { code: voucher.code, orderAmount: amount });
