@@ -18,6 +18,8 @@ import { RedemptionsModule } from './redemptions/redemptions.module';
 import { VouchersModule } from './vouchers/vouchers.module';
 import { bullConnection } from './queues/queues';
 import { RedisModule } from './redis/redis.module';
+import { StatsModule } from './stats/stats.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +42,8 @@ export class AppModule {
         SettlementModule.forRoot({ runWorker: config.runWorker }),
         RedemptionsModule.forRoot({ runWorker: config.runWorker }),
         ClaimsModule,
+        StatsModule,
+        DashboardModule,
         HealthModule,
         DemoModule,
       ],

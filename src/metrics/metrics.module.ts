@@ -1,10 +1,15 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { SETTLEMENT_QUEUE } from '../queues/queues';
+import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { SettlementQueueDepth } from './settlement-queue-depth';
 
 @Global()
 @Module({
-  providers: [MetricsService],
+  imports: [BullModule.registerQueue({ name: SETTLEMENT_QUEUE })],
+  providers: [MetricsService, HttpMetricsHook, SettlementQueueDepth],
   controllers: [MetricsController],
   exports: [MetricsService],
 })

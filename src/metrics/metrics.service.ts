@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The one Prometheus registry. Modules record what happens through the named metrics here,
@@ -44,6 +44,26 @@ export class MetricsService {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+
+  /** Jobs in the settlement queue by state, read from BullMQ on every scrape. */
+  readonly settlementQueueDepth = new Gauge({
+    name: 'juhui_settlement_queue_jobs',
+    help: 'Jobs in the settlement queue by state (waiting, active, delayed, failed, …), read at scrape time',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.queueDepthSource?.().catch(() => undefined);
+      if (!counts) return; // no queue, or Redis away: expose nothing rather than stale zeros
+      for (const [state, jobs] of Object.entries(counts)) this.settlementQueueDepth.set({ state }, jobs);
+    },
+  });
+
+  private queueDepthSource?: () => Promise<Record<string, number>>;
+
+  /** The owner of the settlement queue tells how to count its jobs. */
+  setSettlementQueueDepthSource(source: () => Promise<Record<string, number>>): void {
+    this.queueDepthSource = source;
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'juhui_' });

@@ -1,3 +1,5 @@
+import { LINK_REDEMPTIONS } from '../../src/settlement/settlement.queries';
+import { statementAmounts } from '../../src/settlement/settlement.rules';
 import { signToken } from '../../src/auth/jwt';
 import type { Theme } from '../../src/common/domain/themes';
 import { generateVoucherCode } from '../../src/vouchers/voucher-code';
@@ -185,4 +187,110 @@ export async function makeOpenRound(api: ApiClient, token: string, roundOverride
 /** POST /api/v1/claims as the given resident. */
 export function claimAs(api: ApiClient, residentId: string, denominationId: string, headers?: Record<string, string>) {
   return api.post('/api/v1/claims', { denominationId }, { token: residentToken(residentId), headers });
+}
+
+// --- Rows written straight into the database --------------------------------------------
+// For statistics tests and benchmarks: the traffic the claims, redemption and settlement
+// endpoints would store, without going through them (and with times in the past).
+
+interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** Stores one voucher of the denomination per instant given (as claims would); returns their ids. */
+export async function insertVouchers(db: Queryable, denominationId: string, claimedAt: Date[]): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `INSERT INTO vouchers (code, resident_id, campaign_id, round_id, denomination_id, theme, face_value, min_spend, valid_from, valid_until, claimed_at)
+     SELECT upper(substr(md5(random()::text || clock_timestamp()::text), 1, 24)), 'resident-' || gen_random_uuid(),
+            d.campaign_id, d.round_id, d.id, c.theme, d.face_value, d.min_spend, r.voucher_valid_from, r.voucher_valid_until, at
+     FROM denominations d JOIN rounds r ON r.id = d.round_id JOIN campaigns c ON c.id = d.campaign_id,
+          unnest($2::timestamptz[]) AS at
+     WHERE d.id = $1
+     RETURNING id`,
+    [denominationId, claimedAt.map((at) => at.toISOString())],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Redeems a stored voucher at a merchant (discount = face value, as minSpend ≥ faceValue). */
+export async function insertRedemption(db: Queryable, voucherId: string, merchantId: string, orderAmount: number, redeemedAt: Date): Promise<string> {
+  const [row] = await db.query<{ id: string }>(
+    `WITH voucher AS (
+       UPDATE vouchers SET status = 'redeemed', redeemed_at = $4, updated_at = now() WHERE id = $1 AND status = 'claimed' RETURNING *
+     )
+     INSERT INTO redemptions (voucher_id, merchant_id, campaign_id, round_id, denomination_id, code, face_value, order_amount, discount, payable, redeemed_at)
+     SELECT id, $2, campaign_id, round_id, denomination_id, code, face_value, $3, face_value, $3 - face_value, $4 FROM voucher
+     RETURNING id`,
+    [voucherId, merchantId, orderAmount, redeemedAt.toISOString()],
+  );
+  if (!row) throw new Error(`voucher ${voucherId} is not redeemable`);
+  return row.id;
+}
+
+/** Reverses a standing redemption; its voucher goes back to claimed. */
+export async function reverseRedemption(db: Queryable, redemptionId: string, reversedAt = new Date()): Promise<void> {
+  const rows = await db.query(
+    `WITH reversed AS (
+       UPDATE redemptions SET status = 'reversed', reversed_at = $2, reversal_reason = 'test reversal'
+       WHERE id = $1 AND status = 'active' RETURNING voucher_id
+     )
+     UPDATE vouchers SET status = 'claimed', redeemed_at = NULL, updated_at = now() WHERE id IN (SELECT voucher_id FROM reversed) RETURNING id`,
+    [redemptionId, reversedAt.toISOString()],
+  );
+  if (rows.length !== 1) throw new Error(`redemption ${redemptionId} is not standing`);
+}
+
+/**
+ * A completed settlement run as SPEC.md describes it and the settlement engine stores it:
+ * per merchant, one statement (next in the merchant's sequence) with every unsettled
+ * redemption before the cutoff — active ones make the gross, one reversed before it was ever
+ * settled is voided (linked twice, worth nothing) — and the deductions for reversals before
+ * the cutoff of redemptions settled earlier, plus what the merchant carried over; deductions
+ * beyond the gross carry over. Merchants listed in `paid` get their statement paid.
+ */
+export async function insertSettlementRun(db: Queryable, cutoff = new Date(), paid: string[] = []): Promise<string> {
+  const at = cutoff.toISOString();
+  const [run] = await db.query<{ id: string }>(
+    `INSERT INTO settlement_runs (cutoff, status, started_at, finished_at) VALUES ($1, 'completed', now(), now()) RETURNING id`,
+    [at],
+  );
+  const merchants = await db.query<{ merchant_id: string }>(
+    `SELECT DISTINCT merchant_id FROM redemptions
+     WHERE (settlement_statement_id IS NULL AND redeemed_at < $1)
+        OR (status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL AND reversed_at < $1)`,
+    [at],
+  );
+  for (const { merchant_id: merchantId } of merchants) {
+    const [last] = await db.query<{ sequence: number; carried_forward: string }>(
+      `SELECT sequence, carried_forward FROM settlement_statements WHERE merchant_id = $1 ORDER BY sequence DESC LIMIT 1`,
+      [merchantId],
+    );
+    const [statement] = await db.query<{ id: string }>(
+      `INSERT INTO settlement_statements (run_id, merchant_id, sequence, redemption_count, gross, deductions, net)
+       VALUES ($1, $2, $3, 0, 0, 0, 0) RETURNING id`,
+      [run.id, merchantId, (last?.sequence ?? 0) + 1],
+    );
+    // The engine's own linking statement and arithmetic, so these statements are exactly what a run writes.
+    const [linked] = await db.query<{ redemption_count: number; voided_count: number; gross: string; reversal_count: number; reversed: string }>(
+      LINK_REDEMPTIONS,
+      [statement.id, merchantId, at],
+    );
+    const carriedIn = Number(last?.carried_forward ?? 0);
+    const { gross, deductions, net, carriedForward } = statementAmounts({ gross: Number(linked.gross), reversed: Number(linked.reversed), carriedIn });
+    const isPaid = paid.includes(merchantId);
+    await db.query(
+      `UPDATE settlement_statements
+       SET redemption_count = $2, voided_count = $3, reversal_count = $4, gross = $5, deductions = $6, net = $7, carried_in = $8, carried_forward = $9,
+           status = $10, bank_reference = $11, paid_at = $12
+       WHERE id = $1`,
+      [statement.id, linked.redemption_count, linked.voided_count, linked.reversal_count, gross, deductions, net, carriedIn, carriedForward,
+        isPaid ? 'paid' : 'pending', isPaid ? `BANK-${statement.id.slice(0, 8)}` : null, isPaid ? new Date().toISOString() : null],
+    );
+  }
+  return run.id;
+}
+
+/** Marks a settlement statement paid. */
+export async function markStatementPaid(db: Queryable, statementId: string): Promise<void> {
+  await db.query(`UPDATE settlement_statements SET status = 'paid', bank_reference = 'BANK-TEST', paid_at = now() WHERE id = $1`, [statementId]);
 }

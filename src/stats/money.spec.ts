@@ -1,0 +1,21 @@
+import { fenToYuan } from './money';
+
+describe('fenToYuan', () => {
+  it.each([
+    [0, '0.00'],
+    [5, '0.05'],
+    [50, '0.50'],
+    [100, '1.00'],
+    [123456, '1234.56'],
+    [-50, '-0.50'],
+    [-123405, '-1234.05'],
+    [Number.MAX_SAFE_INTEGER, '90071992547409.91'],
+  ])('%d fen is %s yuan', (fen, yuan) => {
+    expect(fenToYuan(fen)).toBe(yuan);
+  });
+
+  it('refuses anything but whole fen', () => {
+    expect(() => fenToYuan(1.5)).toThrow(RangeError);
+    expect(() => fenToYuan(Number.NaN)).toThrow(RangeError);
+  });
+});
