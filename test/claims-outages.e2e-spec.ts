@@ -108,7 +108,7 @@ describe('flash claims through dependency outages', () => {
       }
     };
     const env = {
-      ...testEnvironment({ url: databaseUrl } as TestDatabase, await createTestRedisUrl(), {
+      ...testEnvironment({ url: databaseUrl }, await createTestRedisUrl(), {
         RATE_LIMITS: 'claims.ip=1000000/60',
         RUN_WORKER: 'false',
       }),

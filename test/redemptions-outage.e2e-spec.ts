@@ -26,7 +26,7 @@ describe('checkout redemption during a database outage', () => {
     dir = mkdtempSync(join(tmpdir(), 'juhui-redemption-outage-'));
     postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui', port: await freePort() });
     url = await postgres.start();
-    api = await startApiProcess(testEnvironment({ url, query: async () => [], close: async () => undefined }, await createTestRedisUrl(), { RUN_WORKER: 'false' }));
+    api = await startApiProcess(testEnvironment({ url }, await createTestRedisUrl(), { RUN_WORKER: 'false' }));
     client = new Client({ connectionString: url });
     await client.connect();
   });

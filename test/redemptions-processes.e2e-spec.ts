@@ -34,7 +34,7 @@ describe('checkout redemption across processes', () => {
   });
 
   it('merchants on two processes racing for the same vouchers: each voucher redeemed once; one key answered once', async () => {
-    const other = new ApiClient(processes[0]!.baseUrl);
+    const other = new ApiClient(processes[0].baseUrl);
     const keys = await Promise.all(Array.from({ length: 6 }, async () => (await makeMerchant(api, bureau)).apiKey));
     const vouchers = await Promise.all(Array.from({ length: 30 }, () => insertVoucher(t.db, denominationId)));
     const answers = await Promise.all(vouchers.flatMap((v) => keys.map((key, i) => redeem(i % 2 === 0 ? api : other, key, v.code))));
@@ -43,12 +43,12 @@ describe('checkout redemption across processes', () => {
 
     const v = await insertVoucher(t.db, denominationId);
     const sameKey = randomUUID();
-    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => redeem(i % 2 === 0 ? api : other, keys[0]!, v.code, sameKey)));
+    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => redeem(i % 2 === 0 ? api : other, keys[0], v.code, sameKey)));
     const created = racing.filter((a) => a.status === 201);
     expect(new Set(created.map((a) => a.text)).size).toBe(1);
     for (const answer of racing.filter((a) => a.status !== 201)) expect(answer.body.code).toBe('IDEMPOTENCY_IN_PROGRESS');
-    const replayedElsewhere = await redeem(other, keys[0]!, v.code, sameKey);
-    expect(replayedElsewhere.text).toBe((await redeem(api, keys[0]!, v.code, sameKey)).text);
+    const replayedElsewhere = await redeem(other, keys[0], v.code, sameKey);
+    expect(replayedElsewhere.text).toBe((await redeem(api, keys[0], v.code, sameKey)).text);
     expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
   });
 

@@ -45,7 +45,7 @@ export async function createTestRedisUrl(): Promise<string> {
 }
 
 /** The environment of an API started for a test (in-process, or as a child process). */
-export function testEnvironment(database: TestDatabase, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function testEnvironment(database: Pick<TestDatabase, 'url'>, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
