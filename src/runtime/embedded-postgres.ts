@@ -4,7 +4,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { ensureTraversable, freePort, isRoot, livePidFromFile, stopChild, waitForExit } from './processes';
+import { ensureTraversable, freePort, isRoot, livePidFromFile, stopChild, waitForExit, waitForOutput } from './processes';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's folder; created and initialised when empty, kept across restarts. */
@@ -103,22 +103,7 @@ export class EmbeddedPostgres {
     const args = ['-D', this.clusterDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
     const child = spawn(join(bin, 'postgres'), args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
-    await new Promise<void>((ready, fail) => {
-      let output = '';
-      const timer = setTimeout(() => fail(new Error(`PostgreSQL did not start within 60 s:\n${output}`)), 60000);
-      child.stderr?.on('data', (chunk: Buffer) => {
-        const text = chunk.toString('utf8');
-        if (output.length < 20000) output += text;
-        if (text.includes('ready to accept connections')) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        fail(new Error(`PostgreSQL exited with code ${code} while starting:\n${output}`));
-      });
-    });
+    await waitForOutput(child, child.stderr, 'ready to accept connections', 'PostgreSQL', 60000);
     child.stderr?.resume();
 
     const admin = new Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });

@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { commandPath, freePort, isRoot, livePidFromFile, stopChild, waitForExit } from './processes';
+import { commandPath, freePort, isRoot, livePidFromFile, stopChild, waitForExit, waitForOutput } from './processes';
 
 export interface EmbeddedRedisOptions {
   /** Folder for the append-only file and the pid file; kept across restarts. */
@@ -76,22 +76,7 @@ export class EmbeddedRedis {
     ];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    await new Promise<void>((ready, fail) => {
-      let output = '';
-      const timer = setTimeout(() => fail(new Error(`redis-server did not start within 30 s:\n${output}`)), 30000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        const text = chunk.toString('utf8');
-        if (output.length < 20000) output += text;
-        if (text.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        fail(new Error(`redis-server exited with code ${code} while starting:\n${output}`));
-      });
-    });
+    await waitForOutput(child, child.stdout, 'Ready to accept connections', 'redis-server', 30000);
     child.stdout?.resume();
     child.stderr?.resume();
     if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);

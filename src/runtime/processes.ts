@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -81,4 +82,27 @@ export function commandPath(command: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Resolves once `stream` (a child's stdout or stderr) prints `marker`; rejects if the child
+ * exits first or `timeoutMs` passes, quoting what it printed.
+ */
+export function waitForOutput(child: ChildProcess, stream: Readable | null, marker: string, what: string, timeoutMs: number): Promise<void> {
+  return new Promise<void>((ready, fail) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+    stream?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (output.length < 20000) output += text;
+      if (text.includes(marker)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${what} exited with code ${code} while starting:\n${output}`));
+    });
+  });
 }

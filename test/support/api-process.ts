@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../../src/runtime/processes';
+import { freePort, stopChild } from '../../src/runtime/processes';
 
 export interface ApiProcess {
   baseUrl: string;
@@ -52,11 +52,7 @@ export async function startApiProcess(env: Record<string, string>, script = MAIN
     baseUrl,
     child,
     output: () => output,
-    kill: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
+    kill: (signal = 'SIGTERM') => stopChild(child, signal, 30000),
   };
 }
+

@@ -1,3 +1,4 @@
+import { stopChild } from '../../src/runtime/processes';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -40,11 +41,6 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   return {
     child,
     output: () => output,
-    kill: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
+    kill: (signal = 'SIGTERM') => stopChild(child, signal, 30000),
   };
 }
