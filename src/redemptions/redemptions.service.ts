@@ -16,7 +16,7 @@ import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
 import { Redemption } from './redemption.entity';
 import { assessCheckout, CheckoutAssessment, decideReversal, reversalWindowStart } from './redemption.rules';
-import { redeemInOneStatement } from './redemption.statement';
+import { CREATED_STATUS, RedemptionStatement } from './redemption.statement';
 import { RedemptionView, toRedemptionView } from './redemption.view';
 
 /** The operation a redemption's Idempotency-Key is recorded for. */
@@ -55,6 +55,7 @@ export class RedemptionsService {
     private readonly merchants: MerchantsService,
     private readonly idempotency: IdempotencyService,
     private readonly metrics: MetricsService,
+    private readonly statement: RedemptionStatement,
   ) {}
 
   /** What a redemption would do now; changes nothing. 404 only for an unknown code. */
@@ -76,7 +77,7 @@ export class RedemptionsService {
       const code = normaliseVoucherCode(input.code);
       const redeemed =
         code &&
-        (await redeemInOneStatement(this.redemptions.manager, {
+        (await this.statement.redeem({
           id: randomUUID(),
           merchantId,
           code,
@@ -85,7 +86,6 @@ export class RedemptionsService {
           at: new Date(),
           idempotencyKey,
           fingerprint: requestFingerprint(request.operation, request.payload),
-          status: 201,
         }));
       return redeemed ? { body: redeemed, replayed: false } : this.redeemStepByStep(request, input);
     });
@@ -99,7 +99,7 @@ export class RedemptionsService {
     // update, so reading a moment before the claim changes nothing.
     const reading = this.read(merchantId, input.code);
     reading.catch(() => undefined); // awaited below unless the key answers first
-    return this.idempotency.run(request, 201, async (commit) => {
+    return this.idempotency.run(request, CREATED_STATUS, async (commit) => {
       const now = new Date();
       const { voucher, assessment } = this.decide(await reading, input.orderAmount, now);
       if (!assessment.eligible) throw new DomainError(assessment.reason, assessment.message);
