@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { formatVoucherCode } from '../vouchers/voucher-code';
 import type { RedemptionView } from './redemption.view';
@@ -165,7 +167,7 @@ export class RedemptionStatement {
 
   private async execute(redemptions: OneStatementRedemption[]): Promise<Map<number, RedemptionView>> {
     const column = <T>(pick: (r: OneStatementRedemption, n: number) => T) => redemptions.map(pick);
-    const rows: Array<{ n: number; body: RedemptionView }> = await this.dataSource.query(REDEEM_IN_ONE_STATEMENT, [
+    const values = [
       column((_, n) => n),
       column((r) => r.id),
       column((r) => r.merchantId),
@@ -177,8 +179,22 @@ export class RedemptionStatement {
       column((r) => r.idempotencyKey),
       column((r) => r.fingerprint),
       CREATED_STATUS,
-    ]);
-    return new Map(rows.map((row) => [row.n, row.body]));
+    ];
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      // Straight to the driver, for two measured savings on the hottest query: a named
+      // statement is parsed and planned once per connection, not per batch; and the five
+      // protocol messages pg writes one by one (a system call each) leave in one write.
+      const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+      socket.cork();
+      const pending = client.query<{ n: number; body: RedemptionView }>({ name: 'redeem-in-one-statement', text: REDEEM_IN_ONE_STATEMENT, values });
+      socket.uncork();
+      const { rows } = await pending;
+      return new Map(rows.map((row) => [row.n, row.body]));
+    } finally {
+      await runner.release();
+    }
   }
 }
 
