@@ -67,8 +67,12 @@ const REDEEM_IN_ONE_STATEMENT = `
 
 /** Redemptions in one statement at most; more wait for the next. */
 const MAX_BATCH = 64;
-/** Statements running at once (each holds a pooled connection while its commit flushes). */
-const MAX_STATEMENTS_IN_FLIGHT = 4;
+/**
+ * Statements running at once (each holds a pooled connection while its commit flushes).
+ * Fewer means larger batches: 2 gave about 0.1–0.15 commits per redemption in the benchmark,
+ * 4 about 0.2–0.25, at the same throughput within the machine's noise.
+ */
+const MAX_STATEMENTS_IN_FLIGHT = 2;
 /** SQLSTATEs after which a batch is retried one redemption per statement. */
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK = '40P01';
