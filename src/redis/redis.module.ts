@@ -18,7 +18,6 @@ export function createRedisClient(url: string, name: string): Redis {
     commandTimeout: 5000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     lazyConnect: false,
-    enableAutoPipelining: true,
   });
 }
 
