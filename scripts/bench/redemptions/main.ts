@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       `context: the same PostgreSQL answers ${database.toFixed(0)} "SELECT 1" round trips/s to a 20-connection pool here; ` +
         `during the redemption slices it committed ${redemptionCommits} transactions for ${redemptions.ok + redemptions.failed} redemptions ` +
         `(${(redemptionCommits / Math.max(1, redemptions.ok + redemptions.failed)).toFixed(2)} per redemption: each batch of concurrent redemptions is one statement, one round trip and one commit), ` +
-        `plus 1 Redis round trip (auto-pipelined) and 1 HTTP exchange per redemption\n`,
+        `plus 1 Redis round trip and 1 HTTP exchange per redemption\n`,
     );
     if (index >= voucherCount) process.stdout.write(`note: all ${voucherCount} vouchers were used before the time ran out; pass --vouchers to insert more\n`);
     http.close();
