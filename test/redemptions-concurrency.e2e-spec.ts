@@ -76,6 +76,33 @@ describe('checkout redemption under concurrency', () => {
     expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
   });
 
+  it('batched in one statement, one request\'s key conflict never decides another\'s', async () => {
+    // 30 keys each sent with two different vouchers, among 40 independent redemptions, all
+    // at once: concurrent redemptions share statements, and a shared key makes a statement
+    // fail and be retried one by one.
+    const key = await merchant();
+    const vouchers = await Promise.all(Array.from({ length: 100 }, () => insertVoucher(t.db, denominationId)));
+    const sharedKeys = Array.from({ length: 30 }, () => randomUUID());
+    const requests = vouchers.map((v, i) => ({ voucher: v, idempotencyKey: i < 60 ? sharedKeys[i % 30] : randomUUID() }));
+    const answers = await Promise.all(requests.map((r) => redeem(key, r.voucher.code, r.idempotencyKey)));
+
+    expect(tally(answers.slice(60))).toEqual({ '201': 40 });
+    for (const sharedKey of sharedKeys) {
+      const pair = answers.filter((_, i) => requests[i].idempotencyKey === sharedKey);
+      expect(pair.filter((answer) => answer.status === 201)).toHaveLength(1);
+      for (const other of pair.filter((answer) => answer.status !== 201)) {
+        expect(['409 IDEMPOTENCY_IN_PROGRESS', '422 IDEMPOTENCY_KEY_REUSED']).toContain(`${other.status} ${other.body.code}`);
+      }
+    }
+    // A voucher is redeemed exactly when its request got the 201.
+    const redeemed = new Set(
+      (await t.db.query<{ voucher_id: string }>(`SELECT voucher_id FROM redemptions WHERE voucher_id = ANY($1)`, [vouchers.map((v) => v.id)])).map((row) => row.voucher_id),
+    );
+    expect(redeemed).toEqual(new Set(answers.flatMap((answer, i) => (answer.status === 201 ? [requests[i].voucher.id] : []))));
+    const [{ n }] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM vouchers WHERE id = ANY($1) AND status = 'redeemed'`, [vouchers.map((v) => v.id)]);
+    expect(n).toBe(70);
+  });
+
   it('concurrent reversals of one redemption: exactly one succeeds and the voucher is released once', async () => {
     const key = await merchant();
     const v = await insertVoucher(t.db, denominationId);

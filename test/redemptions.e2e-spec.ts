@@ -127,6 +127,44 @@ describe('checkout redemption', () => {
       expect([again.status, again.body.code]).toEqual([409, 'VOUCHER_ALREADY_REDEEMED']);
     });
 
+    it('redeems in one statement when all is in order, step by step otherwise, with answers of one shape', async () => {
+      const keyRow = async (key: string) =>
+        (await t.db.query(`SELECT state, response_status, locked_at IS NULL AS never_leased FROM idempotency_keys WHERE merchant_id = $1 AND key = $2`, [shop.id, key]))[0];
+      const asStored = async (answer: { body: { id: string } }) => (await api.get(`/api/v1/redemptions/${answer.body.id}`, { token: shop.key })).text;
+
+      // One statement: the key is stored completed without ever being leased, and the answer
+      // is the redemption exactly as GET shows it.
+      const direct = await voucher();
+      const directKey = randomUUID();
+      const one = await redeem(shop.key, { code: direct.code, orderAmount: 25000, orderRef: 'R-1' }, directKey);
+      expect(one.status).toBe(201);
+      expect(await keyRow(directKey)).toEqual({ state: 'completed', response_status: 201, never_leased: true });
+      expect(await asStored(one)).toBe(one.text);
+
+      // Step by step (the statement meets an existing key: a crashed request's, taken over).
+      const taken = await voucher();
+      const body = { code: taken.code, orderAmount: 26000 };
+      const { requestFingerprint } = await import('../src/idempotency/idempotency.rules');
+      const crashedKey = randomUUID();
+      await t.db.query(
+        `INSERT INTO idempotency_keys (merchant_id, key, fingerprint, state, lock_token, locked_at, created_at)
+         VALUES ($1, $2, $3, 'in_progress', gen_random_uuid(), now() - interval '10 minutes', now() - interval '10 minutes')`,
+        [shop.id, crashedKey, requestFingerprint('POST /redemptions', body)],
+      );
+      const two = await redeem(shop.key, body, crashedKey);
+      expect(two.status).toBe(201);
+      expect(await keyRow(crashedKey)).toEqual({ state: 'completed', response_status: 201, never_leased: false });
+      expect(Object.keys(two.body)).toEqual(Object.keys(one.body));
+      expect(await asStored(two)).toBe(two.text);
+      expect(await count('SELECT count(*) AS n FROM redemptions WHERE voucher_id = ANY($1)', [[direct.id, taken.id]])).toBe(2);
+
+      // A refusal: the statement did nothing, the step-by-step path found and recorded the code.
+      const refusedKey = randomUUID();
+      const refused = await redeem(shop.key, { code: direct.code, orderAmount: 25000 }, refusedKey);
+      expect([refused.status, refused.body.code]).toEqual([409, 'VOUCHER_ALREADY_REDEEMED']);
+      expect(await keyRow(refusedKey)).toEqual({ state: 'completed', response_status: 409, never_leased: false });
+    });
+
     it('accepts a merchant JWT as well as the API key', async () => {
       const v = await voucher();
       const answer = await redeem(merchantToken(shop.id), { code: v.code, orderAmount: 20000 });

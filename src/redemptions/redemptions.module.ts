@@ -8,6 +8,7 @@ import { VouchersModule } from '../vouchers/vouchers.module';
 import { MaintenanceProcessor, MaintenanceScheduler } from './maintenance.processor';
 import { Redemption } from './redemption.entity';
 import { RedemptionsController } from './redemptions.controller';
+import { RedemptionStatement } from './redemption.statement';
 import { RedemptionsService } from './redemptions.service';
 
 /** Checkout: verify, redeem, reverse, history; and (in the worker) voucher expiry and key purge. */
@@ -24,7 +25,7 @@ export class RedemptionsModule {
         ...(options.runWorker ? [BullModule.registerQueue({ name: MAINTENANCE_QUEUE, defaultJobOptions: DEFAULT_JOB_OPTIONS })] : []),
       ],
       controllers: [RedemptionsController],
-      providers: [RedemptionsService, ...(options.runWorker ? [MaintenanceProcessor, MaintenanceScheduler] : [])],
+      providers: [RedemptionsService, RedemptionStatement, ...(options.runWorker ? [MaintenanceProcessor, MaintenanceScheduler] : [])],
       exports: [RedemptionsService],
     };
   }

@@ -5,7 +5,8 @@ import { Repository } from 'typeorm';
 import { DomainError, forbidden, notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
+import { requestFingerprint } from '../idempotency/idempotency.rules';
+import { IdempotencyService, IdempotentRequest, IdempotentResult } from '../idempotency/idempotency.service';
 import type { Merchant } from '../merchants/merchant.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -15,7 +16,11 @@ import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
 import { Redemption } from './redemption.entity';
 import { assessCheckout, CheckoutAssessment, decideReversal, reversalWindowStart } from './redemption.rules';
+import { CREATED_STATUS, RedemptionStatement } from './redemption.statement';
 import { RedemptionView, toRedemptionView } from './redemption.view';
+
+/** The operation a redemption's Idempotency-Key is recorded for. */
+const REDEEM_OPERATION = 'POST /redemptions';
 
 export interface VerifyResult {
   eligible: boolean;
@@ -50,6 +55,7 @@ export class RedemptionsService {
     private readonly merchants: MerchantsService,
     private readonly idempotency: IdempotencyService,
     private readonly metrics: MetricsService,
+    private readonly statement: RedemptionStatement,
   ) {}
 
   /** What a redemption would do now; changes nothing. 404 only for an unknown code. */
@@ -59,49 +65,75 @@ export class RedemptionsService {
     return { eligible: false, discount: 0, payable: assessment.payable, reason: assessment.reason, message: assessment.message };
   }
 
+  /**
+   * Redeems in one statement when everything is in order (the common case: one round trip,
+   * one commit); otherwise, or when the key is already known, step by step, which finds the
+   * precise refusal, replay or conflict. Both paths give the same answers (see
+   * redemption.statement.ts).
+   */
   async redeem(merchantId: string, idempotencyKey: string, input: RedeemVoucherDto): Promise<IdempotentResult<RedemptionView>> {
+    const request: IdempotentRequest = { merchantId, key: idempotencyKey, operation: REDEEM_OPERATION, payload: identifyingPayload(input) };
+    return this.counted(this.metrics.redemptions, 'created', async () => {
+      const code = normaliseVoucherCode(input.code);
+      const redeemed =
+        code &&
+        (await this.statement.redeem({
+          id: randomUUID(),
+          merchantId,
+          code,
+          orderAmount: input.orderAmount,
+          orderRef: input.orderRef ?? null,
+          at: new Date(),
+          idempotencyKey,
+          fingerprint: requestFingerprint(request.operation, request.payload),
+        }));
+      return redeemed ? { body: redeemed, replayed: false } : this.redeemStepByStep(request, input);
+    });
+  }
+
+  /** The general path: claim the key, read, apply the rule, then commit the writes with the answer. */
+  private redeemStepByStep(request: IdempotentRequest, input: RedeemVoucherDto): Promise<IdempotentResult<RedemptionView>> {
+    const { merchantId } = request;
     // Read what the rule needs while the key is being claimed (one round trip fewer). Only
     // used if the claim succeeds; the decision itself is taken later by the conditional
     // update, so reading a moment before the claim changes nothing.
     const reading = this.read(merchantId, input.code);
     reading.catch(() => undefined); // awaited below unless the key answers first
-    return this.counted(this.metrics.redemptions, 'created', () =>
-      this.idempotency.run({ merchantId, key: idempotencyKey, operation: 'POST /redemptions', payload: identifyingPayload(input) }, 201, async (commit) => {
-        const now = new Date();
-        const { voucher, assessment } = this.decide(await reading, input.orderAmount, now);
-        if (!assessment.eligible) throw new DomainError(assessment.reason, assessment.message);
-        const redemption = this.redemptions.create({
-          id: randomUUID(),
-          voucherId: voucher.id,
-          merchantId,
-          campaignId: voucher.campaignId,
-          roundId: voucher.roundId,
-          denominationId: voucher.denominationId,
-          code: voucher.code,
-          faceValue: voucher.faceValue,
-          orderAmount: input.orderAmount,
-          discount: assessment.discount,
-          payable: assessment.payable,
-          orderRef: input.orderRef ?? null,
-          status: 'active',
-          redeemedAt: now,
-          reversedAt: null,
-          reversalReason: null,
-          settlementStatementId: null,
-          reversalStatementId: null,
-          createdAt: now,
-        });
-        return commit(async (manager) => {
-          // The affected-row count decides: of concurrent redemptions of one voucher exactly
-          // one moves it from claimed to redeemed; the others end here.
-          if (!(await this.vouchers.markRedeemed(manager, voucher.id, now))) {
-            throw new DomainError('VOUCHER_ALREADY_REDEEMED', 'This voucher was redeemed already');
-          }
-          await manager.createQueryBuilder().insert().into(Redemption).values(redemption).updateEntity(false).execute();
-          return toRedemptionView(redemption);
-        });
-      }),
-    );
+    return this.idempotency.run(request, CREATED_STATUS, async (commit) => {
+      const now = new Date();
+      const { voucher, assessment } = this.decide(await reading, input.orderAmount, now);
+      if (!assessment.eligible) throw new DomainError(assessment.reason, assessment.message);
+      const redemption = this.redemptions.create({
+        id: randomUUID(),
+        voucherId: voucher.id,
+        merchantId,
+        campaignId: voucher.campaignId,
+        roundId: voucher.roundId,
+        denominationId: voucher.denominationId,
+        code: voucher.code,
+        faceValue: voucher.faceValue,
+        orderAmount: input.orderAmount,
+        discount: assessment.discount,
+        payable: assessment.payable,
+        orderRef: input.orderRef ?? null,
+        status: 'active',
+        redeemedAt: now,
+        reversedAt: null,
+        reversalReason: null,
+        settlementStatementId: null,
+        reversalStatementId: null,
+        createdAt: now,
+      });
+      return commit(async (manager) => {
+        // The affected-row count decides: of concurrent redemptions of one voucher exactly
+        // one moves it from claimed to redeemed; the others end here.
+        if (!(await this.vouchers.markRedeemed(manager, voucher.id, now))) {
+          throw new DomainError('VOUCHER_ALREADY_REDEEMED', 'This voucher was redeemed already');
+        }
+        await manager.createQueryBuilder().insert().into(Redemption).values(redemption).updateEntity(false).execute();
+        return toRedemptionView(redemption);
+      });
+    });
   }
 
   /**

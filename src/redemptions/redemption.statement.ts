@@ -1,0 +1,215 @@
+import type { Socket } from 'node:net';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { formatVoucherCode } from '../vouchers/voucher-code';
+import type { RedemptionView } from './redemption.view';
+
+/**
+ * The whole happy path of redemptions as ONE SQL statement (one round trip, one implicit
+ * transaction, one synchronous commit, for a batch of concurrent redemptions): each voucher
+ * moves from claimed to redeemed, its redemption row is inserted and the finished answer is
+ * recorded under its Idempotency-Key.
+ *
+ * This is the one place outside their modules that writes `vouchers` and `idempotency_keys`
+ * (and reads `merchants`), because doing it through their services costs eight round trips
+ * and two commits per redemption. It mirrors, and must stay in step with:
+ * - `VouchersService.markRedeemed`: the conditional update whose affected row decides single
+ *   use (of concurrent redemptions of one voucher exactly one updates it; the others wait for
+ *   its row lock, re-check `status = 'claimed'` and update nothing);
+ * - `IdempotencyStore`: a key row in its `completed` shape;
+ * - `assessCheckout`: a redemption is made only when every rule passes. The statement may
+ *   refuse more than the rule (then the step-by-step path decides), never less;
+ * - `toRedemptionView`: the stored answer has its fields, order and formats (a test compares
+ *   the 201 with GET /redemptions/:id byte for byte). `at` is the instant as JavaScript's ISO
+ *   text, so that the answer carries it verbatim.
+ *
+ * For each request everything happens or nothing does: when a rule fails, the voucher is
+ * gone or taken, or its key exists already, nothing is done for it and no row comes back.
+ * A key inserted by a concurrent transaction (invisible to the NOT EXISTS) makes the key
+ * INSERT fail and the whole statement roll back, voucher updates included. A request without
+ * an answer falls back to the step-by-step path, which finds the precise refusal, replay or
+ * conflict.
+ */
+const REDEEM_IN_ONE_STATEMENT = `
+  WITH request AS (
+    SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[])
+      AS r(n, id, merchant_id, code, display_code, at, order_amount, order_ref, key, fingerprint)),
+  voucher AS (
+    UPDATE vouchers v
+       SET status = 'redeemed', redeemed_at = r.at::timestamptz, updated_at = r.at::timestamptz
+      FROM request r
+     WHERE v.code = r.code AND v.status = 'claimed'
+       AND v.valid_from <= r.at::timestamptz AND v.valid_until > r.at::timestamptz
+       AND v.min_spend <= r.order_amount
+       AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = r.merchant_id AND m.status = 'active' AND v.theme = ANY (m.themes))
+       AND NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.merchant_id = r.merchant_id AND k.key = r.key)
+    RETURNING r.*, v.id AS voucher_id, v.campaign_id, v.round_id, v.denomination_id, v.face_value),
+  answer AS (
+    SELECT n, merchant_id, key, fingerprint, json_build_object(
+             'id', id, 'voucherId', voucher_id, 'merchantId', merchant_id, 'code', display_code,
+             'faceValue', face_value, 'orderAmount', order_amount, 'discount', face_value, 'payable', order_amount - face_value,
+             'orderRef', order_ref, 'status', 'active', 'redeemedAt', at, 'reversedAt', NULL, 'reversalReason', NULL,
+             'campaignId', campaign_id, 'roundId', round_id, 'denominationId', denomination_id,
+             'settlementStatementId', NULL, 'reversalStatementId', NULL) AS body
+      FROM voucher),
+  redemption AS (
+    INSERT INTO redemptions (id, voucher_id, merchant_id, campaign_id, round_id, denomination_id, code,
+                             face_value, order_amount, discount, payable, order_ref, status, redeemed_at, created_at)
+    SELECT id, voucher_id, merchant_id, campaign_id, round_id, denomination_id, code,
+           face_value, order_amount, face_value, order_amount - face_value, order_ref, 'active', at::timestamptz, at::timestamptz
+      FROM voucher),
+  idempotency AS (
+    INSERT INTO idempotency_keys (merchant_id, key, fingerprint, state, response_status, response_body, completed_at)
+    SELECT merchant_id, key, fingerprint, 'completed', $11, body, now() FROM answer)
+  SELECT n, body FROM answer`;
+
+/** Redemptions in one statement at most; more wait for the next. */
+const MAX_BATCH = 64;
+/**
+ * Statements running at once (each holds a pooled connection while its commit flushes).
+ * Fewer means larger batches: 2 gave about 0.1–0.15 commits per redemption in the benchmark,
+ * 4 about 0.2–0.25, at the same throughput within the machine's noise.
+ */
+const MAX_STATEMENTS_IN_FLIGHT = 2;
+/** SQLSTATEs after which a batch is retried one redemption per statement. */
+const UNIQUE_VIOLATION = '23505';
+const DEADLOCK = '40P01';
+
+export interface OneStatementRedemption {
+  id: string;
+  merchantId: string;
+  /** Normalised. */
+  code: string;
+  orderAmount: number;
+  orderRef: string | null;
+  at: Date;
+  idempotencyKey: string;
+  fingerprint: string;
+}
+
+interface Pending {
+  redemption: OneStatementRedemption;
+  resolve: (answer: RedemptionView | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Runs the statement for many concurrent redemptions at once, like PostgreSQL's group
+ * commit one level up: while statements are in flight, arriving redemptions queue, and the
+ * next statement takes all of them (up to MAX_BATCH) with one round trip and one
+ * synchronous commit. Each request still gets only its own outcome, and only after the
+ * commit that holds its redemption. Two requests with the same voucher or the same key never
+ * share a statement; a statement that fails on a key or a deadlock (a concurrent request with
+ * the same key or vouchers, both rare) is retried one redemption per statement, so one
+ * request's conflict never decides another's.
+ */
+@Injectable()
+export class RedemptionStatement {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The answer when the redemption was made (and committed); undefined when nothing was
+   * done (a rule failed, or the key exists), for the step-by-step path to decide.
+   */
+  redeem(redemption: OneStatementRedemption): Promise<RedemptionView | undefined> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ redemption, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.inFlight < MAX_STATEMENTS_IN_FLIGHT && this.queue.length > 0) {
+      this.inFlight++;
+      void this.settle(this.takeBatch()).finally(() => {
+        this.inFlight--;
+        this.dispatch();
+      });
+    }
+  }
+
+  /** The oldest waiting redemptions, at most one per voucher and per key. */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH; ) {
+      const { code, merchantId, idempotencyKey } = this.queue[i].redemption;
+      const keyId = `${merchantId} ${idempotencyKey}`;
+      if (seen.has(code) || seen.has(keyId)) {
+        i++;
+        continue;
+      }
+      seen.add(code).add(keyId);
+      batch.push(...this.queue.splice(i, 1));
+    }
+    return batch;
+  }
+
+  private async settle(batch: Pending[]): Promise<void> {
+    try {
+      const answers = await this.execute(batch.map((pending) => pending.redemption));
+      batch.forEach((pending, n) => pending.resolve(answers.get(n)));
+    } catch (error) {
+      const { code } = error as { code?: string };
+      if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) {
+        batch.forEach((pending) => pending.reject(error));
+      } else if (batch.length > 1) {
+        await Promise.all(batch.map((pending) => this.settle([pending])));
+      } else if (code === DEADLOCK || isIdempotencyKeyConflict(error)) {
+        // Rolled back, nothing done: the step-by-step path decides (and retries deadlocks).
+        batch[0].resolve(undefined);
+      } else {
+        batch[0].reject(error);
+      }
+    }
+  }
+
+  private async execute(redemptions: OneStatementRedemption[]): Promise<Map<number, RedemptionView>> {
+    const column = <T>(pick: (r: OneStatementRedemption, n: number) => T) => redemptions.map(pick);
+    const values = [
+      column((_, n) => n),
+      column((r) => r.id),
+      column((r) => r.merchantId),
+      column((r) => r.code),
+      column((r) => formatVoucherCode(r.code)),
+      column((r) => r.at.toISOString()),
+      column((r) => r.orderAmount),
+      column((r) => r.orderRef),
+      column((r) => r.idempotencyKey),
+      column((r) => r.fingerprint),
+      CREATED_STATUS,
+    ];
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      // Straight to the driver, for two measured savings on the hottest query: a named
+      // statement is parsed and planned once per connection, not per batch; and the five
+      // protocol messages pg writes one by one (a system call each) leave in one write.
+      const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+      socket.cork();
+      const pending = client.query<{ n: number; body: RedemptionView }>({ name: 'redeem-in-one-statement', text: REDEEM_IN_ONE_STATEMENT, values });
+      socket.uncork();
+      const { rows } = await pending;
+      return new Map(rows.map((row) => [row.n, row.body]));
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** The HTTP status a redemption answers with, and is recorded with. */
+export const CREATED_STATUS = 201;
+
+/** The constraint whose violation means "this Idempotency-Key exists already". */
+const IDEMPOTENCY_KEY_CONSTRAINT = 'idempotency_keys_merchant_key';
+
+/** A request with this key committed while the statement ran (a retry racing its original). */
+function isIdempotencyKeyConflict(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === UNIQUE_VIOLATION && constraint === IDEMPOTENCY_KEY_CONSTRAINT;
+}
