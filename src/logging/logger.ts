@@ -45,7 +45,10 @@ export function logEveryRequest(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const level: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    request.log[level]({ method: request.method, url: request.url, statusCode: status, responseTime: reply.elapsedTime }, 'request completed');
+    request.log[level](
+      { method: request.method, url: request.url, statusCode: status, responseTime: reply.elapsedTime },
+      'request completed',
+    );
     done();
   });
 }
