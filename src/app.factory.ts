@@ -1,14 +1,14 @@
 import { INestApplication, INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { LogController } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { useJsonOnlyBodies } from './common/http/json-body';
 import { createValidationPipe } from './common/validation/validation';
 import type { AppConfig } from './config/app-config';
-import { requestId } from './logging/logging.module';
+import { createLogger, logEveryRequest, NestPinoLogger, requestId } from './logging/logger';
 
 export const API_PREFIX = 'api/v1';
 
@@ -27,7 +27,11 @@ const OPERATIONS_ROUTES = [
  * too, so what they exercise is what ships.
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const logger = createLogger(config);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // One line per request instead of Fastify's two (logEveryRequest).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     genReqId: requestId,
@@ -38,7 +42,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Body parsing is ours (useJsonOnlyBodies): JSON only, strict, bounded.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestPinoLogger(logger));
   app.setGlobalPrefix(API_PREFIX, { exclude: OPERATIONS_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
@@ -47,6 +51,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // AllExceptionsFilter through Nest's adapter, so they get the same shape as every other error.
   const fastify = app.getHttpAdapter().getInstance();
   useJsonOnlyBodies(fastify, config.bodyLimitBytes);
+  logEveryRequest(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -62,7 +67,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
  */
 export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
   const context = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runWorker: true }), { bufferLogs: true });
-  context.useLogger(context.get(Logger));
+  context.useLogger(new NestPinoLogger(createLogger(config)));
   await context.init();
   return context;
 }
