@@ -34,6 +34,26 @@ function expectCleanAnswers(answers: ClaimAnswer[]): void {
   expect(answers.filter((a) => ![201, 409, 503].includes(a.status))).toEqual([]);
 }
 
+/** The outage both tests stage: the dependency goes away shortly after the burst starts and comes back 1.5 s later. */
+async function outageDuring(stop: () => unknown, start: () => Promise<unknown>): Promise<void> {
+  await pause(300);
+  await stop();
+  await pause(1500);
+  await start();
+}
+
+const OUTAGE_QUANTITY = 600;
+
+/** An API process (per-IP limit out of the way, no background workers) with a round of OUTAGE_QUANTITY vouchers open. */
+async function apiWithOpenRound(env: Record<string, string>) {
+  const api = await startApiProcess({ ...env, RATE_LIMITS: 'claims.ip=1000000/60', RUN_WORKER: 'false' });
+  const client = new ApiClient(api.baseUrl);
+  const round = await makeOpenRound(client, await bureauToken(client), {
+    denominations: [{ faceValue: 1000, minSpend: 5000, quantity: OUTAGE_QUANTITY }],
+  });
+  return { api, client, round, denominationId: round.denominations[0].id as string };
+}
+
 async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -55,23 +75,15 @@ describe('flash claims through dependency outages', () => {
     const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), port: await freePort(), appendOnly: true });
     const redisUrl = await redis.start();
     const db = await createTestDatabase();
-    const env = testEnvironment(db, redisUrl, { RATE_LIMITS: 'claims.ip=1000000/60', RUN_WORKER: 'false' });
+    const env = testEnvironment(db, redisUrl);
     let api: ApiProcess | undefined;
     try {
-      api = await startApiProcess(env);
-      const client = new ApiClient(api.baseUrl);
-      const quantity = 600;
-      const round = await makeOpenRound(client, await bureauToken(client), {
-        denominations: [{ faceValue: 1000, minSpend: 5000, quantity }],
-      });
-      const denominationId = round.denominations[0].id as string;
+      const opened = await apiWithOpenRound(env);
+      api = opened.api;
+      const { client, round, denominationId } = opened;
+      const quantity = OUTAGE_QUANTITY;
 
-      const outage = (async () => {
-        await pause(300);
-        redis.crash();
-        await pause(1500);
-        await redis.start();
-      })();
+      const outage = outageDuring(() => redis.crash(), () => redis.start());
       const answers = await claimThrough(api.baseUrl, 'redis', denominationId, outage);
       expectCleanAnswers(answers);
       expect(answers.some((a) => a.status === 503)).toBe(true);
@@ -107,28 +119,15 @@ describe('flash claims through dependency outages', () => {
         await client.end();
       }
     };
-    const env = {
-      ...testEnvironment({ url: databaseUrl }, await createTestRedisUrl(), {
-        RATE_LIMITS: 'claims.ip=1000000/60',
-        RUN_WORKER: 'false',
-      }),
-    };
+    const env = testEnvironment({ url: databaseUrl }, await createTestRedisUrl());
     let api: ApiProcess | undefined;
     try {
-      api = await startApiProcess(env);
-      const client = new ApiClient(api.baseUrl);
-      const quantity = 600;
-      const round = await makeOpenRound(client, await bureauToken(client), {
-        denominations: [{ faceValue: 1000, minSpend: 5000, quantity }],
-      });
-      const denominationId = round.denominations[0].id as string;
+      const opened = await apiWithOpenRound(env);
+      api = opened.api;
+      const { client, denominationId } = opened;
+      const quantity = OUTAGE_QUANTITY;
 
-      const outage = (async () => {
-        await pause(300);
-        await postgres.stop();
-        await pause(1500);
-        await postgres.start();
-      })();
+      const outage = outageDuring(() => postgres.stop(), () => postgres.start());
       const answers = await claimThrough(api.baseUrl, 'pg', denominationId, outage);
       expectCleanAnswers(answers);
       expect(answers.some((a) => a.status === 503)).toBe(true);
