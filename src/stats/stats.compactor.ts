@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** Between two folds the ledgers hold at most this much traffic as separate rows. */
 const COMPACT_EVERY_MS = 2_000;
@@ -29,7 +28,7 @@ export class StatsCompactor implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(StatsCompactor.name);
   private timer?: NodeJS.Timeout;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
@@ -46,7 +45,7 @@ export class StatsCompactor implements OnApplicationBootstrap, OnApplicationShut
   async compact(): Promise<number> {
     let removed = 0;
     for (const { table, keys, sums } of LEDGERS) {
-      removed += await this.dataSource.transaction(async (manager) => {
+      removed += await this.uow.run(async (manager) => {
         const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`juhui:${table}`]);
         if (!locked) return 0;
         const [{ before, after }] = await manager.query(`
