@@ -57,6 +57,11 @@ describe('operations', () => {
     const answer = await api.get('/api/v1/campaigns', { headers: { 'x-request-id': 'trace-123' } });
     expect(answer.headers.get('x-request-id')).toBe('trace-123');
     expect((await api.get('/api/v1/campaigns')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // Error answers carry it too: a route that does not exist, and one refused before its handler runs.
+    const missing = await api.get('/api/v1/no-such-route', { headers: { 'x-request-id': 'trace-404' } });
+    expect([missing.status, missing.headers.get('x-request-id')]).toEqual([404, 'trace-404']);
+    const refused = await api.post('/api/v1/claims', { denominationId: 'x' }, { headers: { 'x-request-id': 'trace-401' } });
+    expect([refused.status, refused.headers.get('x-request-id')]).toEqual([401, 'trace-401']);
   });
 
   it('mints tokens for local use with npm run token', () => {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { hashApiKey, issueApiKey, looksLikeApiKey } from './api-keys';
 import { InvalidTokenError, signToken, verifyToken } from './jwt';
@@ -5,6 +6,12 @@ import { hashPassword, verifyPassword } from './passwords';
 import { readSessionCookie, sessionCookie } from './session-cookie';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
+
+/** A correctly signed HS256 token with any header and payload, signed without the code under test. */
+function signRaw(header: unknown, payload: unknown): string {
+  const input = [header, payload].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.');
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+}
 
 describe('JWT', () => {
   it('round-trips each role', () => {
@@ -17,6 +24,23 @@ describe('JWT', () => {
     expect(verifyToken(signToken({ role: 'bureau', userId: 'u-1', username: 'admin' }, SECRET, 60), SECRET)).toMatchObject({ role: 'bureau' });
   });
 
+  it('accepts a token from another HS256 implementation (jsonwebtoken) and a raw one', () => {
+    expect(verifyToken(jwt.sign({ sub: 'r-2', role: 'resident', extra: true }, SECRET, { expiresIn: 60 }), SECRET)).toEqual({
+      role: 'resident',
+      residentId: 'r-2',
+    });
+    expect(verifyToken(signRaw({ alg: 'HS256', typ: 'JWT' }, { sub: 'r-3', role: 'resident', exp: Date.now() / 1000 + 60 }), SECRET)).toEqual({
+      role: 'resident',
+      residentId: 'r-3',
+    });
+  });
+
+  it('signs tokens another implementation verifies, with iat and exp', () => {
+    const decoded = jwt.verify(signToken({ role: 'resident', residentId: 'r-4' }, SECRET, 60), SECRET, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    expect(decoded).toMatchObject({ sub: 'r-4', role: 'resident' });
+    expect(decoded.exp! - decoded.iat!).toBe(60);
+  });
+
   it.each([
     ['another key', () => jwt.sign({ sub: 'r', role: 'resident' }, 'some-other-secret-0123456789abcdef', { expiresIn: 60 })],
     ['no exp', () => jwt.sign({ sub: 'r', role: 'resident' }, SECRET)],
@@ -27,6 +51,16 @@ describe('JWT', () => {
     ['merchant without merchantId', () => jwt.sign({ sub: 'm', role: 'merchant' }, SECRET, { expiresIn: 60 })],
     ['resident without sub', () => jwt.sign({ role: 'resident' }, SECRET, { expiresIn: 60 })],
     ['garbage', () => 'not.a.token'],
+    ['a future nbf', () => jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60, notBefore: 30 })],
+    ['an array payload', () => signRaw({ alg: 'HS256' }, [{ sub: 'r', role: 'resident', exp: 9e9 }])],
+    ['a header without alg', () => signRaw({ typ: 'JWT' }, { sub: 'r', role: 'resident', exp: 9e9 })],
+    ['a string exp', () => signRaw({ alg: 'HS256' }, { sub: 'r', role: 'resident', exp: '9999999999' })],
+    ['a truncated signature', () => jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).slice(0, -2)],
+    ['a fourth segment', () => `${jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 })}.x`],
+    ['a tampered payload', () => {
+      const [header, , sig] = jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).split('.');
+      return `${header}.${Buffer.from(JSON.stringify({ sub: 'r', role: 'bureau', exp: 9e9 })).toString('base64url')}.${sig}`;
+    }],
   ])('refuses a token with %s', (_name, make) => {
     expect(() => verifyToken(make(), SECRET)).toThrow(InvalidTokenError);
   });
