@@ -15,6 +15,7 @@ export const API_PREFIX = 'api/v1';
 /** Routes served outside the /api/v1 prefix. */
 const OPERATIONS_ROUTES = [
   { path: 'health/live', method: RequestMethod.GET },
+  { path: 'health/live', method: RequestMethod.POST },
   { path: 'health/ready', method: RequestMethod.GET },
   { path: 'metrics', method: RequestMethod.GET },
   { path: 'dashboard', method: RequestMethod.ALL },

@@ -25,6 +25,9 @@ describe('operations', () => {
 
   it('reports liveness and readiness of PostgreSQL and Redis', async () => {
     expect((await api.get('/health/live')).body).toEqual({ status: 'ok' });
+    // The benchmarks' trivial POST endpoint: the same answer whatever JSON it is sent.
+    const posted = await api.post('/health/live', { denominationId: 'anything' });
+    expect([posted.status, posted.body]).toEqual([200, { status: 'ok' }]);
     const ready = await api.get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators';
@@ -17,6 +17,17 @@ export class HealthController {
   /** The process is up (no dependency is checked). */
   @Get('live')
   live() {
+    return { status: 'ok' };
+  }
+
+  /**
+   * The same answer to a POST, whatever its JSON body: the trivial endpoint the benchmarks
+   * send their claim and redemption requests to, to measure the framework's own cost of
+   * such a request (scripts/bench).
+   */
+  @Post('live')
+  @HttpCode(200)
+  liveForPost() {
     return { status: 'ok' };
   }
 
