@@ -126,11 +126,19 @@ export class RedemptionStatement {
   private dispatch(): void {
     while (this.inFlight < MAX_STATEMENTS_IN_FLIGHT && this.queue.length > 0) {
       this.inFlight++;
-      void this.settle(this.takeBatch()).finally(() => {
-        this.inFlight--;
-        this.dispatch();
-      });
+      void this.runBatch(this.takeBatch());
     }
+  }
+
+  /**
+   * The next batch leaves for PostgreSQL before this one's answers are handed out: handing
+   * them out writes their HTTP responses, and the database would otherwise idle meanwhile.
+   */
+  private async runBatch(batch: Pending[]): Promise<void> {
+    const outcome = await this.outcomeOf(batch);
+    this.inFlight--;
+    this.dispatch();
+    await this.deliver(batch, outcome);
   }
 
   /** The oldest waiting redemptions, at most one per voucher and per key. */
@@ -150,22 +158,29 @@ export class RedemptionStatement {
     return batch;
   }
 
-  private async settle(batch: Pending[]): Promise<void> {
-    try {
-      const answers = await this.execute(batch.map((pending) => pending.redemption));
-      batch.forEach((pending, n) => pending.resolve(answers.get(n)));
-    } catch (error) {
-      const { code } = error as { code?: string };
-      if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) {
-        batch.forEach((pending) => pending.reject(error));
-      } else if (batch.length > 1) {
-        await Promise.all(batch.map((pending) => this.settle([pending])));
-      } else if (code === DEADLOCK || isIdempotencyKeyConflict(error)) {
-        // Rolled back, nothing done: the step-by-step path decides (and retries deadlocks).
-        batch[0].resolve(undefined);
-      } else {
-        batch[0].reject(error);
-      }
+  private outcomeOf(batch: Pending[]): Promise<{ answers: Map<number, RedemptionView> } | { error: unknown }> {
+    return this.execute(batch.map((pending) => pending.redemption)).then(
+      (answers) => ({ answers }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  private async deliver(batch: Pending[], outcome: { answers: Map<number, RedemptionView> } | { error: unknown }): Promise<void> {
+    if ('answers' in outcome) {
+      batch.forEach((pending, n) => pending.resolve(outcome.answers.get(n)));
+      return;
+    }
+    const { error } = outcome;
+    const { code } = error as { code?: string };
+    if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) {
+      batch.forEach((pending) => pending.reject(error));
+    } else if (batch.length > 1) {
+      await Promise.all(batch.map(async (pending) => this.deliver([pending], await this.outcomeOf([pending]))));
+    } else if (code === DEADLOCK || isIdempotencyKeyConflict(error)) {
+      // Rolled back, nothing done: the step-by-step path decides (and retries deadlocks).
+      batch[0].resolve(undefined);
+    } else {
+      batch[0].reject(error);
     }
   }
 

@@ -8,7 +8,7 @@ import { BenchStack, callApi, openRound, startBenchStack, withDatabase } from '.
  * framework ceiling, on loopback. Starts its own PostgreSQL, Redis and API process
  * (scripts/bench/harness), enrols BENCH_MERCHANTS merchants (API keys) and stores
  * BENCH_VOUCHERS claimed vouchers, then from a separate load process with BENCH_CONNECTIONS
- * keep-alive connections (checkout terminals), BENCH_PAIRS times in turn, BENCH_SECONDS each:
+ * keep-alive connections (checkout terminals; 100 as in the claims benchmark), BENCH_PAIRS times in turn, BENCH_SECONDS each:
  *   1. GET /health/live: the bare framework, a request without a body;
  *   2. POST /health/live with the very requests of 3, the credential in a header the API
  *      does not read: the framework ceiling for this load;
@@ -18,7 +18,7 @@ import { BenchStack, callApi, openRound, startBenchStack, withDatabase } from '.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const MERCHANTS = Number(process.env.BENCH_MERCHANTS ?? 8);
 const VOUCHERS = Number(process.env.BENCH_VOUCHERS ?? 150_000);
 const DENOMINATION = { faceValue: 5000, minSpend: 20000 };
