@@ -5,7 +5,7 @@ import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { principalKey } from '../auth/principal';
 import { RateLimitPolicyName } from './rate-limit.policies';
 import { RATE_LIMIT_POLICIES } from './rate-limit.decorator';
-import { rateLimitHeaders, RateLimitService, RateLimitState } from './rate-limit.service';
+import { rateLimitHeaders, RateLimitService } from './rate-limit.service';
 
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -19,10 +19,8 @@ export class RateLimitGuard implements CanActivate {
     if (names.length === 0) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    // The policies are counted concurrently: one Redis round trip for all of them, not one each.
-    const states = await Promise.all(names.map((name) => this.limits.consume(name, this.keyFor(name, request))));
-    const tightest = states.reduce<RateLimitState | undefined>((least, state) => (!least || state.remaining < least.remaining ? state : least), undefined);
-    if (tightest) void reply.headers(rateLimitHeaders(tightest));
+    const tightest = await this.limits.consume(names.map((policy) => ({ policy, key: this.keyFor(policy, request) })));
+    void reply.headers(rateLimitHeaders(tightest));
     return true;
   }
 
