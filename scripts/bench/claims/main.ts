@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const [bare, ceiling, claims] = await measureInTurns({
       apiPid: stack.api.pid,
       phases,
-      pairs: PAIRS,
+      turns: PAIRS,
       seconds: SECONDS,
       connections: CONNECTIONS,
       warmUpSeconds: 3,

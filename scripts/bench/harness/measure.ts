@@ -51,7 +51,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /**
- * Runs every phase for `seconds`, `pairs` times over, one after the other in turn, so that
+ * Runs every phase for `seconds`, `turns` times over, one after the other in turn, so that
  * load from other work on a shared machine hits each alike; after a warm-up round.
  * A phase that does not cycle continues where its last run stopped (distinct residents,
  * distinct vouchers). Reports after each turn through `progress`.
@@ -59,7 +59,7 @@ function percentile(sorted: Float64Array, p: number): number {
 export async function measureInTurns(options: {
   apiPid: number;
   phases: Phase[];
-  pairs: number;
+  turns: number;
   seconds: number;
   connections: number;
   warmUpSeconds: number;
@@ -87,7 +87,7 @@ export async function measureInTurns(options: {
   for (let index = 0; index < phases.length; index++) warmUps.push(await runOnce(index, options.warmUpSeconds));
   const runs = phases.map((): LoadResult[] => []);
   const cpu = phases.map(() => 0);
-  for (let turn = 0; turn < options.pairs; turn++) {
+  for (let turn = 0; turn < options.turns; turn++) {
     const turnResults: LoadResult[] = [];
     for (let index = 0; index < phases.length; index++) {
       const before = cpuSeconds(options.apiPid);

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const [bare, ceiling, redeemed] = await measureInTurns({
       apiPid: stack.api.pid,
       phases,
-      pairs: PAIRS,
+      turns: PAIRS,
       seconds: SECONDS,
       connections: CONNECTIONS,
       warmUpSeconds: 2,
