@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, parseEnvironment, toAppConfig } from '../../src/config/app-config';
 import { TEMPLATE_DATABASE, readServers } from './servers';
@@ -25,12 +25,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
   await admin.end();
   const url = templateUrl.replace(/\/[^/]+$/, `/${name}`);
-  const client = new Client({ connectionString: url });
-  await client.connect();
+  // A small pool, not one client: tests set data up with concurrent queries, and one pg
+  // client running queries concurrently is deprecated (an error from pg 9).
+  const pool = new Pool({ connectionString: url, max: 4 });
+  // An idle connection dropped by a test that stops PostgreSQL is replaced on the next query.
+  pool.on('error', () => undefined);
   return {
     url,
-    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-    close: () => client.end(),
+    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    close: () => pool.end(),
   };
 }
 
@@ -45,7 +48,11 @@ export async function createTestRedisUrl(): Promise<string> {
 }
 
 /** The environment of an API started for a test (in-process, or as a child process). */
-export function testEnvironment(database: Pick<TestDatabase, 'url'>, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function testEnvironment(
+  database: Pick<TestDatabase, 'url'>,
+  redisUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
