@@ -16,7 +16,10 @@ describe('authentication and roles', () => {
     api = new ApiClient(t.baseUrl);
     bureau = await bureauToken(api);
     campaignId = (await makeCampaign(api, bureau)).id;
-    ({ merchant: { id: merchantId }, apiKey: merchantKey } = await makeMerchant(api, bureau));
+    ({
+      merchant: { id: merchantId },
+      apiKey: merchantKey,
+    } = await makeMerchant(api, bureau));
   });
   afterAll(() => t.close());
 
@@ -31,7 +34,10 @@ describe('authentication and roles', () => {
   });
 
   it('refuses a wrong password or an unknown user alike', async () => {
-    for (const body of [{ ...TEST_ADMIN, password: 'wrong-password' }, { username: 'nobody', password: 'whatever-password' }]) {
+    for (const body of [
+      { ...TEST_ADMIN, password: 'wrong-password' },
+      { username: 'nobody', password: 'whatever-password' },
+    ]) {
       const answer = await api.post('/api/v1/auth/login', body);
       expect(answer.status).toBe(401);
       expect(answer.body).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Wrong username or password' });
@@ -53,7 +59,12 @@ describe('authentication and roles', () => {
   it('answers 401 without credentials on every bureau route', async () => {
     for (const [method, path, body] of bureauOnly()) {
       const answer = await api.request(method, path, body);
-      expect({ method, path, status: answer.status, code: answer.body.code }).toEqual({ method, path, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ method, path, status: answer.status, code: answer.body.code }).toEqual({
+        method,
+        path,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
   });
 

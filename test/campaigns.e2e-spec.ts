@@ -15,7 +15,11 @@ describe('campaigns and rounds', () => {
   afterAll(() => t.close());
 
   it('creates a draft, publishes it and closes it', async () => {
-    const created = await api.post('/api/v1/campaigns', campaignInput({ name: '家电消费券', theme: 'appliances', description: '以旧换新' }), { token: bureau });
+    const created = await api.post(
+      '/api/v1/campaigns',
+      campaignInput({ name: '家电消费券', theme: 'appliances', description: '以旧换新' }),
+      { token: bureau },
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: '家电消费券', theme: 'appliances', status: 'draft', allocated: 0, description: '以旧换新' });
     expect(typeof created.body.id).toBe('string');
@@ -134,9 +138,13 @@ describe('campaigns and rounds', () => {
     const campaign = await makeCampaign(api, bureau, { budget: 700_000 });
     const attempts = await Promise.all(
       Array.from({ length: 40 }, () =>
-        api.post(`/api/v1/campaigns/${campaign.id}/rounds`, roundInput({ denominations: [{ faceValue: 1000, minSpend: 1000, quantity: 100 }] }), {
-          token: bureau,
-        }),
+        api.post(
+          `/api/v1/campaigns/${campaign.id}/rounds`,
+          roundInput({ denominations: [{ faceValue: 1000, minSpend: 1000, quantity: 100 }] }),
+          {
+            token: bureau,
+          },
+        ),
       ),
     );
     const statuses = attempts.map((a) => a.status);

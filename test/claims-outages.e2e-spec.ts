@@ -83,7 +83,10 @@ describe('flash claims through dependency outages', () => {
       const { client, round, denominationId } = opened;
       const quantity = OUTAGE_QUANTITY;
 
-      const outage = outageDuring(() => redis.crash(), () => redis.start());
+      const outage = outageDuring(
+        () => redis.crash(),
+        () => redis.start(),
+      );
       const answers = await claimThrough(api.baseUrl, 'redis', denominationId, outage);
       expectCleanAnswers(answers);
       expect(answers.some((a) => a.status === 503)).toBe(true);
@@ -97,7 +100,10 @@ describe('flash claims through dependency outages', () => {
       // The API's own Redis connection reconnects with backoff; under load that can outlast the burst.
       await eventually(async () => (await client.get('/health/ready')).status === 200);
       const shown = await client.get(`/api/v1/rounds/${round.id}`);
-      expect({ status: shown.status, remaining: shown.body.denominations?.[0]?.remaining }).toEqual({ status: 200, remaining: quantity - stored });
+      expect({ status: shown.status, remaining: shown.body.denominations?.[0]?.remaining }).toEqual({
+        status: 200,
+        remaining: quantity - stored,
+      });
       const rest = await claimBurst([api.baseUrl], residentsNamed('redis-after', quantity - stored + 50), denominationId);
       expect(createdIds(rest)).toHaveLength(quantity - stored);
       expect(await count(db, denominationId)).toBe(quantity);
@@ -130,7 +136,10 @@ describe('flash claims through dependency outages', () => {
       const { client, denominationId } = opened;
       const quantity = OUTAGE_QUANTITY;
 
-      const outage = outageDuring(() => postgres.stop(), () => postgres.start());
+      const outage = outageDuring(
+        () => postgres.stop(),
+        () => postgres.start(),
+      );
       const answers = await claimThrough(api.baseUrl, 'pg', denominationId, outage);
       expectCleanAnswers(answers);
       expect(answers.some((a) => a.status === 503)).toBe(true);

@@ -17,14 +17,22 @@ describe('merchants', () => {
   it('registers a merchant, shows the API key once and masks the account everywhere', async () => {
     const created = await api.post(
       '/api/v1/merchants',
-      merchantInput({ name: '聚福楼酒家', themes: ['catering', 'new-year-goods'], settlementAccount: { bankName: '中国工商银行', accountName: '聚福楼餐饮有限公司', accountNumber: '6222020200112233445' } }),
+      merchantInput({
+        name: '聚福楼酒家',
+        themes: ['catering', 'new-year-goods'],
+        settlementAccount: { bankName: '中国工商银行', accountName: '聚福楼餐饮有限公司', accountNumber: '6222020200112233445' },
+      }),
       { token: bureau },
     );
     expect(created.status).toBe(201);
     const { merchant, apiKey } = created.body;
     expect(apiKey).toMatch(/^jhk_[A-Za-z0-9_-]{32}$/);
     expect(merchant).toMatchObject({ name: '聚福楼酒家', themes: ['catering', 'new-year-goods'], status: 'active' });
-    expect(merchant.settlementAccount).toEqual({ bankName: '中国工商银行', accountName: '聚福楼餐饮有限公司', accountNumber: '***************3445' });
+    expect(merchant.settlementAccount).toEqual({
+      bankName: '中国工商银行',
+      accountName: '聚福楼餐饮有限公司',
+      accountNumber: '***************3445',
+    });
 
     for (const response of [
       await api.get(`/api/v1/merchants/${merchant.id}`, { token: bureau }),
@@ -59,7 +67,11 @@ describe('merchants', () => {
     const listed = await api.get('/api/v1/merchants?status=suspended&limit=500', { token: bureau });
     expect(listed.body.items.map((m: { id: string }) => m.id)).toContain(merchant.id);
     expect(listed.body.items.every((m: { status: string }) => m.status === 'suspended')).toBe(true);
-    const active = await api.patch(`/api/v1/merchants/${merchant.id}`, { status: 'active', themes: ['autos', 'appliances'] }, { token: bureau });
+    const active = await api.patch(
+      `/api/v1/merchants/${merchant.id}`,
+      { status: 'active', themes: ['autos', 'appliances'] },
+      { token: bureau },
+    );
     expect(active.body).toMatchObject({ status: 'active', themes: ['autos', 'appliances'] });
     const byTheme = await api.get('/api/v1/merchants?theme=appliances&limit=500', { token: bureau });
     expect(byTheme.body.items.map((m: { id: string }) => m.id)).toContain(merchant.id);

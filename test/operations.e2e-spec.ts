@@ -68,10 +68,14 @@ describe('operations', () => {
   });
 
   it('mints tokens for local use with npm run token', () => {
-    const token = execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'resident', '--sub', 'r-77'], {
-      env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
-      encoding: 'utf8',
-    }).trim();
+    const token = execFileSync(
+      process.execPath,
+      [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'resident', '--sub', 'r-77'],
+      {
+        env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
+        encoding: 'utf8',
+      },
+    ).trim();
     expect(jwt.verify(token, TEST_JWT_SECRET)).toMatchObject({ sub: 'r-77', role: 'resident' });
     expect(() =>
       execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'king'], {
@@ -128,7 +132,13 @@ describe('a real API process', () => {
                (SELECT count(*) FROM rounds) AS rounds,
                (SELECT sum(face_value * quantity) FROM denominations) AS vouchers,
                (SELECT count(*) FROM merchants) AS merchants`);
-      expect(programme).toEqual({ campaigns: '5', budget: String(3_800_000 * 100), rounds: '8', vouchers: String(1_200_000 * 100), merchants: '30' });
+      expect(programme).toEqual({
+        campaigns: '5',
+        budget: String(3_800_000 * 100),
+        rounds: '8',
+        vouchers: String(1_200_000 * 100),
+        merchants: '30',
+      });
       const themes = await db.query<{ theme: string }>('SELECT DISTINCT theme FROM campaigns ORDER BY theme');
       expect(themes.map((r) => r.theme)).toEqual(['appliances', 'autos', 'catering', 'farm-goods', 'new-year-goods']);
       const windows = await db.query<{ open: boolean; upcoming: boolean }>(

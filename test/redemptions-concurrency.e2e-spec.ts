@@ -31,7 +31,8 @@ describe('checkout redemption under concurrency', () => {
     api = new ApiClient(t.baseUrl);
     bureau = await bureauToken(api);
     const campaign = await makeCampaign(api, bureau);
-    denominationId = (await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 5000 }] })).denominations[0].id;
+    denominationId = (await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 5000 }] }))
+      .denominations[0].id;
   });
 
   afterAll(() => t.close());
@@ -65,7 +66,8 @@ describe('checkout redemption under concurrency', () => {
     const successes = answers.filter((answer) => answer.status === 201);
     expect(successes.length).toBeGreaterThanOrEqual(1);
     expect(new Set(successes.map((answer) => answer.text)).size).toBe(1);
-    for (const answer of answers.filter((a) => a.status !== 201)) expect([answer.status, answer.body.code]).toEqual([409, 'IDEMPOTENCY_IN_PROGRESS']);
+    for (const answer of answers.filter((a) => a.status !== 201))
+      expect([answer.status, answer.body.code]).toEqual([409, 'IDEMPOTENCY_IN_PROGRESS']);
     expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
 
     // Later, every retry gets the original answer, and a different body is refused.
@@ -76,7 +78,7 @@ describe('checkout redemption under concurrency', () => {
     expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
   });
 
-  it('batched in one statement, one request\'s key conflict never decides another\'s', async () => {
+  it("batched in one statement, one request's key conflict never decides another's", async () => {
     // 30 keys each sent with two different vouchers, among 40 independent redemptions, all
     // at once: concurrent redemptions share statements, and a shared key makes a statement
     // fail and be retried one by one.
@@ -96,10 +98,16 @@ describe('checkout redemption under concurrency', () => {
     }
     // A voucher is redeemed exactly when its request got the 201.
     const redeemed = new Set(
-      (await t.db.query<{ voucher_id: string }>(`SELECT voucher_id FROM redemptions WHERE voucher_id = ANY($1)`, [vouchers.map((v) => v.id)])).map((row) => row.voucher_id),
+      (
+        await t.db.query<{ voucher_id: string }>(`SELECT voucher_id FROM redemptions WHERE voucher_id = ANY($1)`, [
+          vouchers.map((v) => v.id),
+        ])
+      ).map((row) => row.voucher_id),
     );
     expect(redeemed).toEqual(new Set(answers.flatMap((answer, i) => (answer.status === 201 ? [requests[i].voucher.id] : []))));
-    const [{ n }] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM vouchers WHERE id = ANY($1) AND status = 'redeemed'`, [vouchers.map((v) => v.id)]);
+    const [{ n }] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM vouchers WHERE id = ANY($1) AND status = 'redeemed'`, [
+      vouchers.map((v) => v.id),
+    ]);
     expect(n).toBe(70);
   });
 
@@ -110,7 +118,11 @@ describe('checkout redemption under concurrency', () => {
     expect(redemption.status).toBe(201);
     const answers = await Promise.all(
       Array.from({ length: 10 }, () =>
-        api.post(`/api/v1/redemptions/${redemption.body.id}/reverse`, { reason: 'refund' }, { token: key, headers: { 'idempotency-key': randomUUID() } }),
+        api.post(
+          `/api/v1/redemptions/${redemption.body.id}/reverse`,
+          { reason: 'refund' },
+          { token: key, headers: { 'idempotency-key': randomUUID() } },
+        ),
       ),
     );
     expect(tally(answers)).toEqual({ '200': 1, '409 REVERSAL_NOT_ALLOWED': 9 });
@@ -123,7 +135,11 @@ describe('checkout redemption under concurrency', () => {
     const redeemed = await Promise.all(vouchers.map((v) => redeem(first, v.code)));
     await Promise.all(
       vouchers.flatMap((v, i) => [
-        api.post(`/api/v1/redemptions/${redeemed[i].body.id}/reverse`, { reason: 'refund' }, { token: first, headers: { 'idempotency-key': randomUUID() } }),
+        api.post(
+          `/api/v1/redemptions/${redeemed[i].body.id}/reverse`,
+          { reason: 'refund' },
+          { token: first, headers: { 'idempotency-key': randomUUID() } },
+        ),
         redeem(second, v.code),
         redeem(second, v.code),
       ]),

@@ -68,7 +68,10 @@ describe('checkout redemption during a database outage', () => {
     expect((await send()).text).toBe(after.text);
     client = new Client({ connectionString: url });
     await client.connect();
-    const rows = await client.query(`SELECT v.status, count(r.id)::int AS redemptions FROM vouchers v LEFT JOIN redemptions r ON r.voucher_id = v.id WHERE v.id = $1 GROUP BY v.status`, [voucher.id]);
+    const rows = await client.query(
+      `SELECT v.status, count(r.id)::int AS redemptions FROM vouchers v LEFT JOIN redemptions r ON r.voucher_id = v.id WHERE v.id = $1 GROUP BY v.status`,
+      [voucher.id],
+    );
     expect(rows.rows).toEqual([{ status: 'redeemed', redemptions: 1 }]);
   });
 });

@@ -24,7 +24,8 @@ describe('checkout redemption across processes', () => {
     api = new ApiClient(t.baseUrl);
     bureau = await bureauToken(api);
     const campaign = await makeCampaign(api, bureau);
-    denominationId = (await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 5000 }] })).denominations[0].id;
+    denominationId = (await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 5000 }] }))
+      .denominations[0].id;
     processes.push(await startApiProcess(testEnvironment(t.db, t.redisUrl, { RUN_WORKER: 'false' })));
   });
 

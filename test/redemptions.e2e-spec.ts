@@ -6,7 +6,16 @@ import { MAINTENANCE_JOBS } from '../src/redemptions/maintenance.jobs';
 import { MaintenanceProcessor } from '../src/redemptions/maintenance.processor';
 import { formatVoucherCode } from '../src/vouchers/voucher-code';
 import { ApiClient } from './support/http';
-import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound, merchantToken, residentToken, waitForRun } from './support/factories';
+import {
+  bureauToken,
+  insertVoucher,
+  makeCampaign,
+  makeMerchant,
+  makeRound,
+  merchantToken,
+  residentToken,
+  waitForRun,
+} from './support/factories';
 import { bootTestApp, TestApp } from './support/test-app';
 
 const DAY = 24 * 3600_000;
@@ -30,7 +39,8 @@ describe('checkout redemption', () => {
     api.post(`/api/v1/redemptions/${id}/reverse`, body, { token, headers: key === null ? {} : { 'idempotency-key': key } });
   const verify = (token: string, body: Record<string, unknown>) => api.post('/api/v1/vouchers/verify', body, { token });
   const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query<{ n: string }>(sql, params))[0]?.n);
-  const voucherStatus = async (id: string) => (await t.db.query<{ status: string }>('SELECT status FROM vouchers WHERE id = $1', [id]))[0]?.status;
+  const voucherStatus = async (id: string) =>
+    (await t.db.query<{ status: string }>('SELECT status FROM vouchers WHERE id = $1', [id]))[0]?.status;
 
   async function merchant(themes: string[] = ['catering']) {
     const { merchant: created, apiKey } = await makeMerchant(api, bureau, { themes });
@@ -120,7 +130,9 @@ describe('checkout redemption', () => {
       expect(typeof answer.body.id).toBe('string');
       expect(new Date(answer.body.redeemedAt).getTime()).toBeLessThanOrEqual(Date.now());
       expect(await voucherStatus(v.id)).toBe('redeemed');
-      const [row] = await t.db.query('SELECT merchant_id, order_amount, discount, payable, status FROM redemptions WHERE id = $1', [answer.body.id]);
+      const [row] = await t.db.query('SELECT merchant_id, order_amount, discount, payable, status FROM redemptions WHERE id = $1', [
+        answer.body.id,
+      ]);
       expect(row).toEqual({ merchant_id: shop.id, order_amount: '31234', discount: '5000', payable: '26234', status: 'active' });
 
       const again = await redeem(shop.key, { code: v.code, orderAmount: 31234 });
@@ -129,8 +141,14 @@ describe('checkout redemption', () => {
 
     it('redeems in one statement when all is in order, step by step otherwise, with answers of one shape', async () => {
       const keyRow = async (key: string) =>
-        (await t.db.query(`SELECT state, response_status, locked_at IS NULL AS never_leased FROM idempotency_keys WHERE merchant_id = $1 AND key = $2`, [shop.id, key]))[0];
-      const asStored = async (answer: { body: { id: string } }) => (await api.get(`/api/v1/redemptions/${answer.body.id}`, { token: shop.key })).text;
+        (
+          await t.db.query(
+            `SELECT state, response_status, locked_at IS NULL AS never_leased FROM idempotency_keys WHERE merchant_id = $1 AND key = $2`,
+            [shop.id, key],
+          )
+        )[0];
+      const asStored = async (answer: { body: { id: string } }) =>
+        (await api.get(`/api/v1/redemptions/${answer.body.id}`, { token: shop.key })).text;
 
       // One statement: the key is stored completed without ever being leased, and the answer
       // is the redemption exactly as GET shows it.
@@ -187,9 +205,15 @@ describe('checkout redemption', () => {
         expect([answer.status, answer.body.code]).toEqual([status, code]);
       }
       const expired = await voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil: new Date(Date.now() - 1000) });
-      expect((await redeem(shop.key, { code: expired.code, orderAmount: 25000 })).body).toMatchObject({ statusCode: 422, code: 'VOUCHER_EXPIRED' });
+      expect((await redeem(shop.key, { code: expired.code, orderAmount: 25000 })).body).toMatchObject({
+        statusCode: 422,
+        code: 'VOUCHER_EXPIRED',
+      });
       const early = await voucher({ validFrom: new Date(Date.now() + DAY) });
-      expect((await redeem(shop.key, { code: early.code, orderAmount: 25000 })).body).toMatchObject({ statusCode: 422, code: 'VOUCHER_NOT_VALID_YET' });
+      expect((await redeem(shop.key, { code: early.code, orderAmount: 25000 })).body).toMatchObject({
+        statusCode: 422,
+        code: 'VOUCHER_NOT_VALID_YET',
+      });
       expect(await count('SELECT count(*) AS n FROM redemptions')).toBe(before);
       expect(await voucherStatus(v.id)).toBe('claimed');
     });
@@ -269,7 +293,9 @@ describe('checkout redemption', () => {
       expect(replay.text).toBe(first.text);
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       // The IETF draft's structured-field form names the same key, and the code may be typed differently.
-      expect((await redeem(shop.key, { code: formatVoucherCode(v.code).toLowerCase(), orderAmount: 25000 }, `"${key}"`)).text).toBe(first.text);
+      expect((await redeem(shop.key, { code: formatVoucherCode(v.code).toLowerCase(), orderAmount: 25000 }, `"${key}"`)).text).toBe(
+        first.text,
+      );
       expect(await count('SELECT count(*) AS n FROM redemptions WHERE voucher_id = $1', [v.id])).toBe(1);
     });
 
@@ -315,7 +341,10 @@ describe('checkout redemption', () => {
       const crashed = 'left-by-a-crashed-request';
       const { requestFingerprint } = await import('../src/idempotency/idempotency.rules');
       const fingerprint = requestFingerprint('POST /redemptions', body);
-      for (const [key, age] of [[held, '1 second'], [crashed, '10 minutes']]) {
+      for (const [key, age] of [
+        [held, '1 second'],
+        [crashed, '10 minutes'],
+      ]) {
         await t.db.query(
           `INSERT INTO idempotency_keys (merchant_id, key, fingerprint, state, lock_token, locked_at, created_at)
            VALUES ($1, $2, $3, 'in_progress', gen_random_uuid(), now() - $4::interval, now() - $4::interval)`,
@@ -345,7 +374,12 @@ describe('checkout redemption', () => {
       const key = randomUUID();
       const answer = await reverse(shop.key, redemption.id, { reason: 'customer returned the goods' }, key);
       expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ id: redemption.id, status: 'reversed', reversalReason: 'customer returned the goods', voucherStatus: 'claimed' });
+      expect(answer.body).toMatchObject({
+        id: redemption.id,
+        status: 'reversed',
+        reversalReason: 'customer returned the goods',
+        voucherStatus: 'claimed',
+      });
       expect(await voucherStatus(v.id)).toBe('claimed');
       const replay = await reverse(shop.key, redemption.id, { reason: 'customer returned the goods' }, key);
       expect([replay.status, replay.text]).toEqual([200, answer.text]);
@@ -374,7 +408,7 @@ describe('checkout redemption', () => {
       expect((await reverse(shop.key, redemption.id)).status).toBe(200);
     });
 
-    it('deducts a reversal of a settled redemption from the merchant\'s next statement', async () => {
+    it("deducts a reversal of a settled redemption from the merchant's next statement", async () => {
       const { redemption } = await redeemed();
       const settle = async () => {
         const run = await api.post('/api/v1/settlements/runs', { cutoff: new Date().toISOString() }, { token: bureau });
@@ -443,11 +477,20 @@ describe('checkout redemption', () => {
       const future = encodeURIComponent(new Date(Date.now() + DAY).toISOString());
       const past = encodeURIComponent(new Date(Date.now() - DAY).toISOString());
       expect((await api.get(`/api/v1/redemptions?merchantId=${lister.id}&from=${future}`, { token: bureau })).body.total).toBe(0);
-      expect((await api.get(`/api/v1/redemptions?merchantId=${lister.id}&from=${past}&to=${future}`, { token: bureau })).body.total).toBe(3);
+      expect((await api.get(`/api/v1/redemptions?merchantId=${lister.id}&from=${past}&to=${future}`, { token: bureau })).body.total).toBe(
+        3,
+      );
     });
 
     it('refuses bad queries and other roles', async () => {
-      for (const query of ['from=yesterday', 'limit=501', 'merchantId=nope', 'status=gone', 'unknown=1', `from=${encodeURIComponent('2026-01-02T00:00:00Z')}&to=${encodeURIComponent('2026-01-01T00:00:00Z')}`]) {
+      for (const query of [
+        'from=yesterday',
+        'limit=501',
+        'merchantId=nope',
+        'status=gone',
+        'unknown=1',
+        `from=${encodeURIComponent('2026-01-02T00:00:00Z')}&to=${encodeURIComponent('2026-01-01T00:00:00Z')}`,
+      ]) {
         const answer = await api.get(`/api/v1/redemptions?${query}`, { token: bureau });
         expect([query, answer.status, answer.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
       }
@@ -458,9 +501,15 @@ describe('checkout redemption', () => {
 
   describe('expiry and housekeeping', () => {
     it('reports a voucher past validity as expired before any job, and the job marks it in bulk', async () => {
-      const overdue = await Promise.all([1, 2, 3].map(() => voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil: new Date(Date.now() - 1000) })));
+      const overdue = await Promise.all(
+        [1, 2, 3].map(() => voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil: new Date(Date.now() - 1000) })),
+      );
       const valid = await voucher();
-      const redeemedOverdue = await voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil: new Date(Date.now() - 1000), status: 'redeemed' });
+      const redeemedOverdue = await voucher({
+        validFrom: new Date(Date.now() - 10 * DAY),
+        validUntil: new Date(Date.now() - 1000),
+        status: 'redeemed',
+      });
       expect((await verify(shop.key, { code: overdue[0].code, orderAmount: 25000 })).body.reason).toBe('VOUCHER_EXPIRED');
 
       const changed = await t.app.get(MaintenanceProcessor).process({ name: MAINTENANCE_JOBS.expireVouchers.name } as never);
@@ -488,7 +537,9 @@ describe('checkout redemption', () => {
     it('schedules both jobs on the maintenance queue when the worker runs', async () => {
       const queue = t.app.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
       const schedulers = await queue.getJobSchedulers();
-      expect(schedulers.map((s) => s.key).sort()).toEqual([MAINTENANCE_JOBS.purgeIdempotencyKeys.name, MAINTENANCE_JOBS.expireVouchers.name].sort());
+      expect(schedulers.map((s) => s.key).sort()).toEqual(
+        [MAINTENANCE_JOBS.purgeIdempotencyKeys.name, MAINTENANCE_JOBS.expireVouchers.name].sort(),
+      );
     });
   });
 

@@ -35,7 +35,16 @@ describe('npm run simulate', () => {
   });
 
   it('drives a rush, checkouts, reversals and a settlement run within its time, showing progress', async () => {
-    const { code, output } = await simulate(app.baseUrl, ['--seconds', '20', '--residents', '500', '--merchants', '4', '--concurrency', '20']);
+    const { code, output } = await simulate(app.baseUrl, [
+      '--seconds',
+      '20',
+      '--residents',
+      '500',
+      '--merchants',
+      '4',
+      '--concurrency',
+      '20',
+    ]);
     expect({ code, output }).toMatchObject({ code: 0 });
     expect(output).toMatch(/round open: residents rushing/);
     expect(output).toMatch(/claims: /);

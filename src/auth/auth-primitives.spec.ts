@@ -15,13 +15,18 @@ function signRaw(header: unknown, payload: unknown): string {
 
 describe('JWT', () => {
   it('round-trips each role', () => {
-    expect(verifyToken(signToken({ role: 'resident', residentId: 'r-1' }, SECRET, 60), SECRET)).toEqual({ role: 'resident', residentId: 'r-1' });
+    expect(verifyToken(signToken({ role: 'resident', residentId: 'r-1' }, SECRET, 60), SECRET)).toEqual({
+      role: 'resident',
+      residentId: 'r-1',
+    });
     expect(verifyToken(signToken({ role: 'merchant', merchantId: 'm-1', via: 'jwt' }, SECRET, 60), SECRET)).toEqual({
       role: 'merchant',
       merchantId: 'm-1',
       via: 'jwt',
     });
-    expect(verifyToken(signToken({ role: 'bureau', userId: 'u-1', username: 'admin' }, SECRET, 60), SECRET)).toMatchObject({ role: 'bureau' });
+    expect(verifyToken(signToken({ role: 'bureau', userId: 'u-1', username: 'admin' }, SECRET, 60), SECRET)).toMatchObject({
+      role: 'bureau',
+    });
   });
 
   it('accepts a token from another HS256 implementation (jsonwebtoken) and a raw one', () => {
@@ -29,14 +34,18 @@ describe('JWT', () => {
       role: 'resident',
       residentId: 'r-2',
     });
-    expect(verifyToken(signRaw({ alg: 'HS256', typ: 'JWT' }, { sub: 'r-3', role: 'resident', exp: Date.now() / 1000 + 60 }), SECRET)).toEqual({
+    expect(
+      verifyToken(signRaw({ alg: 'HS256', typ: 'JWT' }, { sub: 'r-3', role: 'resident', exp: Date.now() / 1000 + 60 }), SECRET),
+    ).toEqual({
       role: 'resident',
       residentId: 'r-3',
     });
   });
 
   it('signs tokens another implementation verifies, with iat and exp', () => {
-    const decoded = jwt.verify(signToken({ role: 'resident', residentId: 'r-4' }, SECRET, 60), SECRET, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    const decoded = jwt.verify(signToken({ role: 'resident', residentId: 'r-4' }, SECRET, 60), SECRET, {
+      algorithms: ['HS256'],
+    }) as jwt.JwtPayload;
     expect(decoded).toMatchObject({ sub: 'r-4', role: 'resident' });
     expect(decoded.exp! - decoded.iat!).toBe(60);
   });
@@ -57,10 +66,13 @@ describe('JWT', () => {
     ['a string exp', () => signRaw({ alg: 'HS256' }, { sub: 'r', role: 'resident', exp: '9999999999' })],
     ['a truncated signature', () => jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).slice(0, -2)],
     ['a fourth segment', () => `${jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 })}.x`],
-    ['a tampered payload', () => {
-      const [header, , sig] = jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).split('.');
-      return `${header}.${Buffer.from(JSON.stringify({ sub: 'r', role: 'bureau', exp: 9e9 })).toString('base64url')}.${sig}`;
-    }],
+    [
+      'a tampered payload',
+      () => {
+        const [header, , sig] = jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).split('.');
+        return `${header}.${Buffer.from(JSON.stringify({ sub: 'r', role: 'bureau', exp: 9e9 })).toString('base64url')}.${sig}`;
+      },
+    ],
   ])('refuses a token with %s', (_name, make) => {
     expect(() => verifyToken(make(), SECRET)).toThrow(InvalidTokenError);
   });

@@ -12,7 +12,8 @@ import type { BureauPrincipal, Principal } from './principal';
 import { readSessionCookie } from './session-cookie';
 
 // Compared against when the username is unknown, so a miss costs as much as a hit.
-const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
+const DUMMY_HASH =
+  'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -60,7 +61,10 @@ export class AuthService implements OnApplicationBootstrap {
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !valid) throw unauthenticated('Wrong username or password');
     const ttl = this.config.bureauTokenTtlSeconds;
-    return { accessToken: signToken({ role: 'bureau', userId: user.id, username: user.username }, this.config.authJwtSecret, ttl), expiresIn: ttl };
+    return {
+      accessToken: signToken({ role: 'bureau', userId: user.id, username: user.username }, this.config.authJwtSecret, ttl),
+      expiresIn: ttl,
+    };
   }
 
   /** Creates the first bureau account from configuration when it does not exist yet. */

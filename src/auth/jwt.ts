@@ -61,7 +61,8 @@ export function verifyToken(token: string, secret: string): Principal {
   if (firstDot <= 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) throw new InvalidTokenError('malformed token');
   const header = token.slice(0, firstDot);
   // The header we issue (and most issuers send) needs no decoding; any other must still say HS256.
-  if (header !== HEADER && decodeJsonObject(header, 'header').alg !== 'HS256') throw new InvalidTokenError('only HS256 tokens are accepted');
+  if (header !== HEADER && decodeJsonObject(header, 'header').alg !== 'HS256')
+    throw new InvalidTokenError('only HS256 tokens are accepted');
   const given = token.slice(lastDot + 1);
   const expected = signature(token.slice(0, lastDot), secret);
   const givenBytes = BASE64URL.test(given) ? Buffer.from(given, 'base64url') : Buffer.alloc(0);
@@ -71,7 +72,8 @@ export function verifyToken(token: string, secret: string): Principal {
   const now = Date.now() / 1000;
   if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp claim');
   if (payload.exp <= now) throw new InvalidTokenError('token expired');
-  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now)) throw new InvalidTokenError('token not yet valid');
+  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now))
+    throw new InvalidTokenError('token not yet valid');
   return principalOf(payload);
 }
 

@@ -36,7 +36,9 @@ describe('campaign rules', () => {
 
   it('keeps the claim window and validity inside the campaign dates', () => {
     const early = { ...round, claimOpensAt: at('2025-12-31T00:00:00+08:00'), voucherValidFrom: at('2025-12-31T00:00:00+08:00') };
-    expect(problemsOf(() => assertRoundFitsCampaign(campaign, early))).toEqual(expect.arrayContaining(['claimOpensAt', 'voucherValidFrom']));
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, early))).toEqual(
+      expect.arrayContaining(['claimOpensAt', 'voucherValidFrom']),
+    );
     const late = { ...round, voucherValidUntil: at('2027-01-01T00:00:00+08:00') };
     expect(problemsOf(() => assertRoundFitsCampaign(campaign, late))).toEqual(['voucherValidUntil']);
   });

@@ -40,12 +40,15 @@ export function assertCampaignPeriod(period: Period): void {
 export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule): void {
   const problems: Array<{ field: string; problem: string }> = [];
   if (round.claimClosesAt <= round.claimOpensAt) problems.push({ field: 'claimClosesAt', problem: 'must be after claimOpensAt' });
-  if (round.voucherValidUntil <= round.voucherValidFrom) problems.push({ field: 'voucherValidUntil', problem: 'must be after voucherValidFrom' });
+  if (round.voucherValidUntil <= round.voucherValidFrom)
+    problems.push({ field: 'voucherValidUntil', problem: 'must be after voucherValidFrom' });
   if (round.voucherValidUntil <= round.claimOpensAt) problems.push({ field: 'voucherValidUntil', problem: 'must be after claimOpensAt' });
   if (round.claimOpensAt < campaign.startsAt) problems.push({ field: 'claimOpensAt', problem: 'must not be before the campaign starts' });
   if (round.claimClosesAt > campaign.endsAt) problems.push({ field: 'claimClosesAt', problem: 'must not be after the campaign ends' });
-  if (round.voucherValidFrom < campaign.startsAt) problems.push({ field: 'voucherValidFrom', problem: 'must not be before the campaign starts' });
-  if (round.voucherValidUntil > campaign.endsAt) problems.push({ field: 'voucherValidUntil', problem: 'must not be after the campaign ends' });
+  if (round.voucherValidFrom < campaign.startsAt)
+    problems.push({ field: 'voucherValidFrom', problem: 'must not be before the campaign starts' });
+  if (round.voucherValidUntil > campaign.endsAt)
+    problems.push({ field: 'voucherValidUntil', problem: 'must not be after the campaign ends' });
   round.denominations.forEach((d, i) => {
     if (d.minSpend < d.faceValue) problems.push({ field: `denominations.${i}.minSpend`, problem: 'must be at least faceValue' });
   });

@@ -89,7 +89,8 @@ export class CampaignsService {
     return this.uow.run(async (manager) => {
       const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('campaign', id);
-      if (campaign.status !== 'draft') throw new DomainError('INVALID_STATE', `Only a draft campaign can be edited; this one is ${campaign.status}`);
+      if (campaign.status !== 'draft')
+        throw new DomainError('INVALID_STATE', `Only a draft campaign can be edited; this one is ${campaign.status}`);
       const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
       assertCampaignPeriod(next);
       if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
@@ -136,7 +137,14 @@ export class CampaignsService {
       saved.denominations = await manager.save(
         Denomination,
         input.denominations.map((d, position) =>
-          manager.create(Denomination, { roundId: saved.id, campaignId, position, faceValue: d.faceValue, minSpend: d.minSpend, quantity: d.quantity }),
+          manager.create(Denomination, {
+            roundId: saved.id,
+            campaignId,
+            position,
+            faceValue: d.faceValue,
+            minSpend: d.minSpend,
+            quantity: d.quantity,
+          }),
         ),
       );
       return saved;

@@ -11,14 +11,22 @@ describe('error mapping', () => {
   });
 
   it('maps Fastify client errors to 4xx codes', () => {
-    expect(toErrorResponse({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'too large' }).body.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(toErrorResponse({ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'x' }).body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(toErrorResponse({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'too large' }).body.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
+    expect(toErrorResponse({ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'x' }).body.code).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expect(toErrorResponse({ statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: 'x' }).status).toBe(400);
     expect(toErrorResponse(new BadRequestException('bad')).body.code).toBe('VALIDATION_FAILED');
   });
 
   it('turns a lost dependency into 503 with Retry-After', () => {
-    for (const error of [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, { code: '57P01', message: 'terminating' }, new Error('Connection is closed.')]) {
+    for (const error of [
+      { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' },
+      { code: '57P01', message: 'terminating' },
+      new Error('Connection is closed.'),
+    ]) {
       const answer = toErrorResponse(error);
       expect(answer.status).toBe(503);
       expect(answer.body.code).toBe('SERVICE_UNAVAILABLE');

@@ -13,14 +13,25 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 describe('configuration', () => {
   it('has working defaults', () => {
     const env = parseEnvironment({});
-    expect(env).toMatchObject({ PORT: 3000, DATA_DIR: '.data', CAMPAIGN_TIMEZONE: 'Asia/Shanghai', BUREAU_ADMIN_USERNAME: 'admin', RUN_WORKER: true });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: '.data',
+      CAMPAIGN_TIMEZONE: 'Asia/Shanghai',
+      BUREAU_ADMIN_USERNAME: 'admin',
+      RUN_WORKER: true,
+    });
     const config = toAppConfig(env, { databaseUrl: 'postgres://x', redisUrl: 'redis://x', authJwtSecret: 's' });
     expect(config.trustProxy).toEqual([]);
     expect(config.rateLimits['claims.resident'].points).toBeGreaterThan(0);
   });
 
   it('reads lists, numbers and booleans', () => {
-    const env = parseEnvironment({ PORT: '8080', TRUST_PROXY: '127.0.0.1, 10.0.0.0/8', RUN_WORKER: 'false', RATE_LIMITS: 'claims.ip=5/10' });
+    const env = parseEnvironment({
+      PORT: '8080',
+      TRUST_PROXY: '127.0.0.1, 10.0.0.0/8',
+      RUN_WORKER: 'false',
+      RATE_LIMITS: 'claims.ip=5/10',
+    });
     expect(env.PORT).toBe(8080);
     expect(env.TRUST_PROXY).toEqual(['127.0.0.1', '10.0.0.0/8']);
     expect(env.RUN_WORKER).toBe(false);

@@ -23,13 +23,28 @@ export interface DemoCampaign {
 }
 
 const past = (name: string, denominations: DemoRound['denominations']): DemoRound => ({
-  name, opensIn: -10 * DAY, closesIn: -3 * DAY, validFor: 40 * DAY, perResidentLimit: 1, denominations,
+  name,
+  opensIn: -10 * DAY,
+  closesIn: -3 * DAY,
+  validFor: 40 * DAY,
+  perResidentLimit: 1,
+  denominations,
 });
 const openNow = (name: string, denominations: DemoRound['denominations']): DemoRound => ({
-  name, opensIn: -1 * HOUR, closesIn: 3 * DAY, validFor: 30 * DAY, perResidentLimit: 1, denominations,
+  name,
+  opensIn: -1 * HOUR,
+  closesIn: 3 * DAY,
+  validFor: 30 * DAY,
+  perResidentLimit: 1,
+  denominations,
 });
 const upcoming = (name: string, denominations: DemoRound['denominations']): DemoRound => ({
-  name, opensIn: 10 * 60_000, closesIn: 7 * DAY, validFor: 30 * DAY, perResidentLimit: 1, denominations,
+  name,
+  opensIn: 10 * 60_000,
+  closesIn: 7 * DAY,
+  validFor: 30 * DAY,
+  perResidentLimit: 1,
+  denominations,
 });
 
 /**
@@ -121,9 +136,7 @@ const MERCHANT_NAMES: Record<Theme, string[]> = {
 const BANKS = ['中国工商银行', '中国农业银行', '中国建设银行', '中国银行', '本地农商银行'];
 
 export function demoMerchants(): Array<{ name: string; themes: Theme[]; bankName: string; accountName: string; accountNumber: string }> {
-  const merchants = Object.entries(MERCHANT_NAMES).flatMap(([theme, names]) =>
-    names.map((name) => ({ name, themes: [theme as Theme] })),
-  );
+  const merchants = Object.entries(MERCHANT_NAMES).flatMap(([theme, names]) => names.map((name) => ({ name, themes: [theme as Theme] })));
   // Shopping centres and supermarkets take part in more than one theme.
   for (const m of merchants) {
     if (/购物中心|百货|超市/.test(m.name)) m.themes.push('farm-goods', 'new-year-goods');

@@ -13,7 +13,10 @@ export class RedisHealthIndicator {
   async isHealthy(key: 'redis') {
     const indicator = this.indicators.check(key);
     try {
-      await Promise.race([this.redis.ping(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 1500))]);
+      await Promise.race([
+        this.redis.ping(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 1500)),
+      ]);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });

@@ -73,7 +73,11 @@ export class IdempotencyService {
       return { body: await work(commit), replayed: false };
     } catch (error) {
       if (isFinalFailure(error)) {
-        const stored: StoredError = { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
+        const stored: StoredError = {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        };
         await this.store.complete(lease, error.status, stored).catch((storeError: unknown) =>
           // Unrecorded, the lease runs out and a retry decides again (and refuses again).
           this.logger.warn(`could not record a refusal for an idempotency key: ${String(storeError)}`),
@@ -100,7 +104,10 @@ export class IdempotencyService {
       if (!stored) continue; // purged or released since our insert: claim again
       switch (decideExistingKey(stored, fingerprint)) {
         case 'reused':
-          throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request; use a new key for a new request');
+          throw new DomainError(
+            'IDEMPOTENCY_KEY_REUSED',
+            'This Idempotency-Key was already used with a different request; use a new key for a new request',
+          );
         case 'in-progress':
           throw this.inProgress();
         case 'replay':
@@ -124,9 +131,14 @@ export class IdempotencyService {
   }
 
   private inProgress(): DomainError {
-    return new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', undefined, {
-      'Retry-After': '1',
-    });
+    return new DomainError(
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed; retry shortly',
+      undefined,
+      {
+        'Retry-After': '1',
+      },
+    );
   }
 
   /** The maintenance job's purge of keys past retention. */

@@ -62,7 +62,16 @@ export class IdempotencyStore {
         [merchantId, key, IN_PROGRESS_LEASE_SECONDS],
       );
     const row = rows[0];
-    return row && { id: row.id, fingerprint: row.fingerprint, state: row.state, stale: row.stale, responseStatus: row.response_status, responseBody: row.response_body };
+    return (
+      row && {
+        id: row.id,
+        fingerprint: row.fingerprint,
+        state: row.state,
+        stale: row.stale,
+        responseStatus: row.response_status,
+        responseBody: row.response_body,
+      }
+    );
   }
 
   /** Takes over a key whose holder's lease ran out; undefined when someone else got there first. */
@@ -97,7 +106,10 @@ export class IdempotencyStore {
 
   /** Forgets a claim whose request failed transiently, so that a retry runs afresh. */
   async release(lease: Lease): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE id = $1 AND lock_token = $2 AND state = 'in_progress'`, [lease.id, lease.token]);
+    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE id = $1 AND lock_token = $2 AND state = 'in_progress'`, [
+      lease.id,
+      lease.token,
+    ]);
   }
 
   /** Deletes keys past retention in batches; returns how many went. */

@@ -15,7 +15,8 @@ export class RateLimitGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const names = this.reflector.getAllAndOverride<RateLimitPolicyName[]>(RATE_LIMIT_POLICIES, [context.getHandler(), context.getClass()]) ?? [];
+    const names =
+      this.reflector.getAllAndOverride<RateLimitPolicyName[]>(RATE_LIMIT_POLICIES, [context.getHandler(), context.getClass()]) ?? [];
     if (names.length === 0) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();

@@ -26,7 +26,10 @@ export type RateLimitPolicies = Record<RateLimitPolicyName, RateLimitPolicy>;
 export function parseRateLimits(spec: string | undefined): RateLimitPolicies {
   const policies: RateLimitPolicies = { ...DEFAULT_RATE_LIMITS };
   if (!spec) return policies;
-  for (const entry of spec.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^([a-z.]+)=(\d{1,9})\/(\d{1,7})$/.exec(entry);
     if (!match) throw new Error(`RATE_LIMITS entry "${entry}" must look like name=points/seconds`);
     const [, name, points, seconds] = match as unknown as [string, string, string, string];

@@ -66,7 +66,11 @@ export class RateLimitService {
     let tightest: RateLimitState | undefined;
     let exceeded: RateLimitState | undefined;
     policies.forEach((policy, i) => {
-      const state = { limit: policy.points, remaining: Math.max(0, policy.points - reply[2 * i]), resetSeconds: Math.max(1, Math.ceil(reply[2 * i + 1] / 1000)) };
+      const state = {
+        limit: policy.points,
+        remaining: Math.max(0, policy.points - reply[2 * i]),
+        resetSeconds: Math.max(1, Math.ceil(reply[2 * i + 1] / 1000)),
+      };
       if (reply[2 * i] > policy.points && (!exceeded || state.resetSeconds > exceeded.resetSeconds)) exceeded = state;
       if (!tightest || state.remaining < tightest.remaining) tightest = state;
     });

@@ -31,14 +31,23 @@ describe('assessCheckout', () => {
   });
 
   it('refuses an order below the minimum spend', () => {
-    expect(assessCheckout(input({ orderAmount: 19999 }))).toMatchObject({ eligible: false, reason: 'MIN_SPEND_NOT_MET', discount: 0, payable: 19999 });
+    expect(assessCheckout(input({ orderAmount: 19999 }))).toMatchObject({
+      eligible: false,
+      reason: 'MIN_SPEND_NOT_MET',
+      discount: 0,
+      payable: 19999,
+    });
   });
 
   it('refuses a suspended, unknown or not-enrolled merchant before looking at the voucher', () => {
     const redeemed = { status: 'redeemed' as const };
-    expect(assessCheckout(input({ merchant: { status: 'suspended', themes: ['catering'] } }, redeemed))).toMatchObject({ reason: 'MERCHANT_NOT_ELIGIBLE' });
+    expect(assessCheckout(input({ merchant: { status: 'suspended', themes: ['catering'] } }, redeemed))).toMatchObject({
+      reason: 'MERCHANT_NOT_ELIGIBLE',
+    });
     expect(assessCheckout(input({ merchant: undefined }, redeemed))).toMatchObject({ reason: 'MERCHANT_NOT_ELIGIBLE' });
-    expect(assessCheckout(input({ merchant: { status: 'active', themes: ['autos'] } }, redeemed))).toMatchObject({ reason: 'MERCHANT_NOT_ELIGIBLE' });
+    expect(assessCheckout(input({ merchant: { status: 'active', themes: ['autos'] } }, redeemed))).toMatchObject({
+      reason: 'MERCHANT_NOT_ELIGIBLE',
+    });
   });
 
   it('refuses a redeemed voucher', () => {

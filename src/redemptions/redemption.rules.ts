@@ -32,7 +32,8 @@ function refuse(reason: RedemptionRefusal, message: string, orderAmount: number)
  * checked first: a merchant that may not take the voucher learns nothing about its state.
  */
 export function assessCheckout({ merchant, voucher, orderAmount, now }: CheckoutInput): CheckoutAssessment {
-  if (!merchant || merchant.status !== 'active') return refuse('MERCHANT_NOT_ELIGIBLE', 'This merchant is not active in the programme', orderAmount);
+  if (!merchant || merchant.status !== 'active')
+    return refuse('MERCHANT_NOT_ELIGIBLE', 'This merchant is not active in the programme', orderAmount);
   if (!merchant.themes.includes(voucher.theme)) {
     return refuse('MERCHANT_NOT_ELIGIBLE', `This merchant is not enrolled in the voucher's theme (${voucher.theme})`, orderAmount);
   }

@@ -148,7 +148,7 @@ export class RedemptionStatement {
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
     const seen = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH; ) {
+    for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH;) {
       const { code, merchantId, idempotencyKey } = this.queue[i].redemption;
       const keyId = `${merchantId} ${idempotencyKey}`;
       if (seen.has(code) || seen.has(keyId)) {
@@ -210,7 +210,11 @@ export class RedemptionStatement {
       // protocol messages pg writes one by one (a system call each) leave in one write.
       const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
       socket.cork();
-      const pending = client.query<{ n: number; body: RedemptionView }>({ name: 'redeem-in-one-statement', text: REDEEM_IN_ONE_STATEMENT, values });
+      const pending = client.query<{ n: number; body: RedemptionView }>({
+        name: 'redeem-in-one-statement',
+        text: REDEEM_IN_ONE_STATEMENT,
+        values,
+      });
       socket.uncork();
       const { rows } = await pending;
       return new Map(rows.map((row) => [row.n, row.body]));

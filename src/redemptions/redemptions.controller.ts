@@ -21,7 +21,8 @@ const IDEMPOTENCY_HEADER = {
 function scopeOf(principal: Principal, requestedMerchantId?: string): RedemptionScope {
   if (principal.role === 'bureau') return {};
   if (principal.role !== 'merchant') throw forbidden();
-  if (requestedMerchantId !== undefined && requestedMerchantId !== principal.merchantId) throw forbidden('A merchant sees only its own redemptions');
+  if (requestedMerchantId !== undefined && requestedMerchantId !== principal.merchantId)
+    throw forbidden('A merchant sees only its own redemptions');
   return { merchantId: principal.merchantId };
 }
 

@@ -142,35 +142,44 @@ export class RedemptionsService {
    * already settled keeps its settlement_statement_id; settlement deducts it from the
    * merchant's next statement and records that in reversal_statement_id.
    */
-  async reverse(merchantId: string, id: string, idempotencyKey: string, input: ReverseRedemptionDto): Promise<IdempotentResult<ReversalView>> {
+  async reverse(
+    merchantId: string,
+    id: string,
+    idempotencyKey: string,
+    input: ReverseRedemptionDto,
+  ): Promise<IdempotentResult<ReversalView>> {
     const windowDays = this.config.redemptionReversalWindowDays;
     return this.counted(this.metrics.redemptionReversals, 'reversed', () =>
-      this.idempotency.run({ merchantId, key: idempotencyKey, operation: `POST /redemptions/${id}/reverse`, payload: input }, 200, async (commit) => {
-        const existing = await this.redemptions.findOneBy({ id });
-        if (!existing) throw notFound('redemption', id);
-        if (existing.merchantId !== merchantId) throw forbidden('This redemption belongs to another merchant');
-        const now = new Date();
-        const decision = decideReversal(existing, now, windowDays);
-        if (!decision.allowed) throw new DomainError('REVERSAL_NOT_ALLOWED', decision.message);
+      this.idempotency.run(
+        { merchantId, key: idempotencyKey, operation: `POST /redemptions/${id}/reverse`, payload: input },
+        200,
+        async (commit) => {
+          const existing = await this.redemptions.findOneBy({ id });
+          if (!existing) throw notFound('redemption', id);
+          if (existing.merchantId !== merchantId) throw forbidden('This redemption belongs to another merchant');
+          const now = new Date();
+          const decision = decideReversal(existing, now, windowDays);
+          if (!decision.allowed) throw new DomainError('REVERSAL_NOT_ALLOWED', decision.message);
 
-        return commit(async (manager) => {
-          // Conditional on the row still being active (and in the window): of concurrent
-          // reversals exactly one proceeds, and it serialises with settlement's own
-          // conditional update of this row.
-          const result = await manager
-            .createQueryBuilder()
-            .update(Redemption)
-            .set({ status: 'reversed', reversedAt: now, reversalReason: input.reason })
-            .where(`id = :id AND status = 'active' AND redeemed_at > :earliest`, { id, earliest: reversalWindowStart(now, windowDays) })
-            .execute();
-          if (result.affected !== 1) throw new DomainError('REVERSAL_NOT_ALLOWED', 'This redemption was reversed already');
-          const voucherStatus = await this.vouchers.releaseRedeemed(manager, existing.voucherId, now);
-          // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
-          if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${existing.voucherId} is not redeemed`);
-          const reversed = await manager.findOneByOrFail(Redemption, { id });
-          return { ...toRedemptionView(reversed), voucherStatus };
-        });
-      }),
+          return commit(async (manager) => {
+            // Conditional on the row still being active (and in the window): of concurrent
+            // reversals exactly one proceeds, and it serialises with settlement's own
+            // conditional update of this row.
+            const result = await manager
+              .createQueryBuilder()
+              .update(Redemption)
+              .set({ status: 'reversed', reversedAt: now, reversalReason: input.reason })
+              .where(`id = :id AND status = 'active' AND redeemed_at > :earliest`, { id, earliest: reversalWindowStart(now, windowDays) })
+              .execute();
+            if (result.affected !== 1) throw new DomainError('REVERSAL_NOT_ALLOWED', 'This redemption was reversed already');
+            const voucherStatus = await this.vouchers.releaseRedeemed(manager, existing.voucherId, now);
+            // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
+            if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${existing.voucherId} is not redeemed`);
+            const reversed = await manager.findOneByOrFail(Redemption, { id });
+            return { ...toRedemptionView(reversed), voucherStatus };
+          });
+        },
+      ),
     );
   }
 
@@ -192,12 +201,18 @@ export class RedemptionsService {
   async get(scope: RedemptionScope, id: string): Promise<RedemptionView> {
     const redemption = await this.redemptions.findOneBy({ id });
     if (!redemption) throw notFound('redemption', id);
-    if (scope.merchantId !== undefined && redemption.merchantId !== scope.merchantId) throw forbidden('This redemption belongs to another merchant');
+    if (scope.merchantId !== undefined && redemption.merchantId !== scope.merchantId)
+      throw forbidden('This redemption belongs to another merchant');
     return toRedemptionView(redemption);
   }
 
   /** The one place verify and redeem read what the checkout rule needs, and apply it. */
-  private async assess(merchantId: string, code: string, orderAmount: number, now: Date): Promise<{ voucher: Voucher; assessment: CheckoutAssessment }> {
+  private async assess(
+    merchantId: string,
+    code: string,
+    orderAmount: number,
+    now: Date,
+  ): Promise<{ voucher: Voucher; assessment: CheckoutAssessment }> {
     return this.decide(await this.read(merchantId, code), orderAmount, now);
   }
 
@@ -227,7 +242,11 @@ export class RedemptionsService {
   }
 
   /** Counts each attempt by outcome: the success label, "replayed", or the error code. */
-  private async counted<T>(counter: MetricsService['redemptions'], success: string, attempt: () => Promise<IdempotentResult<T>>): Promise<IdempotentResult<T>> {
+  private async counted<T>(
+    counter: MetricsService['redemptions'],
+    success: string,
+    attempt: () => Promise<IdempotentResult<T>>,
+  ): Promise<IdempotentResult<T>> {
     try {
       const result = await attempt();
       counter.inc({ outcome: result.replayed ? 'replayed' : success });

@@ -122,5 +122,4 @@ export class EmbeddedPostgres {
     if (this.child) await stopChild(this.child, 'SIGINT', 15000);
     this.child = undefined;
   }
-
 }

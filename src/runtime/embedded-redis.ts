@@ -63,16 +63,26 @@ export class EmbeddedRedis {
     this.port = port;
     const appendOnly = this.options.appendOnly ?? true;
     const args = [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', this.dir,
-      '--appendonly', appendOnly ? 'yes' : 'no',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--daemonize', 'no',
-      '--protected-mode', 'yes',
-      '--maxmemory-policy', 'noeviction',
-      '--logfile', '',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      appendOnly ? 'yes' : 'no',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--logfile',
+      '',
     ];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -88,7 +88,13 @@ export function commandPath(command: string): string | undefined {
  * Resolves once `stream` (a child's stdout or stderr) prints `marker`; rejects if the child
  * exits first or `timeoutMs` passes, quoting what it printed.
  */
-export function waitForOutput(child: ChildProcess, stream: Readable | null, marker: string, what: string, timeoutMs: number): Promise<void> {
+export function waitForOutput(
+  child: ChildProcess,
+  stream: Readable | null,
+  marker: string,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise<void>((ready, fail) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);

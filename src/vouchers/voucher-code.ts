@@ -28,11 +28,7 @@ export function formatVoucherCode(code: string): string {
  * and the look-alikes O→0, I/L→1. Returns undefined when it cannot be a code at all.
  */
 export function normaliseVoucherCode(input: string): string | undefined {
-  const compact = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (compact.length !== CODE_LENGTH) return undefined;
   for (const symbol of compact) if (!ALPHABET.includes(symbol)) return undefined;
   return compact;

@@ -130,9 +130,19 @@ export class VouchersService {
        ON CONFLICT DO NOTHING
        RETURNING id, claimed_at`,
       [
-        column('id'), column('code'), column('residentId'), column('campaignId'), column('roundId'), column('denominationId'),
-        column('theme'), column('faceValue'), column('minSpend'), column('validFrom'), column('validUntil'),
-        column('stockSlot'), column('claimSeq'),
+        column('id'),
+        column('code'),
+        column('residentId'),
+        column('campaignId'),
+        column('roundId'),
+        column('denominationId'),
+        column('theme'),
+        column('faceValue'),
+        column('minSpend'),
+        column('validFrom'),
+        column('validUntil'),
+        column('stockSlot'),
+        column('claimSeq'),
       ],
     );
     return new Map(inserted.map((row) => [row.id, row.claimed_at]));

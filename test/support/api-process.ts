@@ -55,4 +55,3 @@ export async function startApiProcess(env: Record<string, string>, script = MAIN
     kill: (signal = 'SIGTERM') => stopChild(child, signal, 30000),
   };
 }
-

@@ -78,7 +78,10 @@ export async function makeRound(api: ApiClient, token: string, campaignId: strin
 
 /** Registers a merchant; returns the merchant view and its one-time API key. */
 export async function makeMerchant(api: ApiClient, token: string, overrides: Record<string, unknown> = {}) {
-  return expectCreated<{ merchant: any; apiKey: string }>(api.post('/api/v1/merchants', merchantInput(overrides), { token }), 'create merchant');
+  return expectCreated<{ merchant: any; apiKey: string }>(
+    api.post('/api/v1/merchants', merchantInput(overrides), { token }),
+    'create merchant',
+  );
 }
 
 export interface RedemptionSource {
@@ -123,7 +126,14 @@ export async function insertRedemptions(
        RETURNING id
      )
      SELECT id FROM redemption`,
-    [redemptions.map((r) => r.at.toISOString()), redemptions.map((r) => r.faceValue), source.campaignId, source.roundId, source.denominationId, merchantId],
+    [
+      redemptions.map((r) => r.at.toISOString()),
+      redemptions.map((r) => r.faceValue),
+      source.campaignId,
+      source.roundId,
+      source.denominationId,
+      merchantId,
+    ],
   );
   return rows.map((row) => row.id);
 }
@@ -172,14 +182,26 @@ export async function insertVoucher(
        FROM denominations d JOIN rounds r ON r.id = d.round_id JOIN campaigns c ON c.id = d.campaign_id
       WHERE d.id = $6
      RETURNING id`,
-    [code, overrides.residentId ?? `resident-${++sequence}`, overrides.validFrom ?? null, overrides.validUntil ?? null, overrides.status ?? 'claimed', denominationId],
+    [
+      code,
+      overrides.residentId ?? `resident-${++sequence}`,
+      overrides.validFrom ?? null,
+      overrides.validUntil ?? null,
+      overrides.status ?? 'claimed',
+      denominationId,
+    ],
   );
   if (!row) throw new Error(`no denomination ${denominationId}`);
   return { id: row.id, code };
 }
 
 /** A published campaign with one round open for claims now; returns the round view (with denomination ids). */
-export async function makeOpenRound(api: ApiClient, token: string, roundOverrides: Record<string, unknown> = {}, campaignOverrides: Record<string, unknown> = {}) {
+export async function makeOpenRound(
+  api: ApiClient,
+  token: string,
+  roundOverrides: Record<string, unknown> = {},
+  campaignOverrides: Record<string, unknown> = {},
+) {
   const campaign = await makeCampaign(api, token, campaignOverrides);
   return makeRound(api, token, campaign.id, roundOverrides);
 }
@@ -213,7 +235,13 @@ export async function insertVouchers(db: Queryable, denominationId: string, clai
 }
 
 /** Redeems a stored voucher at a merchant (discount = face value, as minSpend ≥ faceValue). */
-export async function insertRedemption(db: Queryable, voucherId: string, merchantId: string, orderAmount: number, redeemedAt: Date): Promise<string> {
+export async function insertRedemption(
+  db: Queryable,
+  voucherId: string,
+  merchantId: string,
+  orderAmount: number,
+  redeemedAt: Date,
+): Promise<string> {
   const [row] = await db.query<{ id: string }>(
     `WITH voucher AS (
        UPDATE vouchers SET status = 'redeemed', redeemed_at = $4, updated_at = now() WHERE id = $1 AND status = 'claimed' RETURNING *
@@ -271,20 +299,39 @@ export async function insertSettlementRun(db: Queryable, cutoff = new Date(), pa
       [run.id, merchantId, (last?.sequence ?? 0) + 1],
     );
     // The engine's own linking statement and arithmetic, so these statements are exactly what a run writes.
-    const [linked] = await db.query<{ redemption_count: number; voided_count: number; gross: string; reversal_count: number; reversed: string }>(
-      LINK_REDEMPTIONS,
-      [statement.id, merchantId, at],
-    );
+    const [linked] = await db.query<{
+      redemption_count: number;
+      voided_count: number;
+      gross: string;
+      reversal_count: number;
+      reversed: string;
+    }>(LINK_REDEMPTIONS, [statement.id, merchantId, at]);
     const carriedIn = Number(last?.carried_forward ?? 0);
-    const { gross, deductions, net, carriedForward } = statementAmounts({ gross: Number(linked.gross), reversed: Number(linked.reversed), carriedIn });
+    const { gross, deductions, net, carriedForward } = statementAmounts({
+      gross: Number(linked.gross),
+      reversed: Number(linked.reversed),
+      carriedIn,
+    });
     const isPaid = paid.includes(merchantId);
     await db.query(
       `UPDATE settlement_statements
        SET redemption_count = $2, voided_count = $3, reversal_count = $4, gross = $5, deductions = $6, net = $7, carried_in = $8, carried_forward = $9,
            status = $10, bank_reference = $11, paid_at = $12
        WHERE id = $1`,
-      [statement.id, linked.redemption_count, linked.voided_count, linked.reversal_count, gross, deductions, net, carriedIn, carriedForward,
-        isPaid ? 'paid' : 'pending', isPaid ? `BANK-${statement.id.slice(0, 8)}` : null, isPaid ? new Date().toISOString() : null],
+      [
+        statement.id,
+        linked.redemption_count,
+        linked.voided_count,
+        linked.reversal_count,
+        gross,
+        deductions,
+        net,
+        carriedIn,
+        carriedForward,
+        isPaid ? 'paid' : 'pending',
+        isPaid ? `BANK-${statement.id.slice(0, 8)}` : null,
+        isPaid ? new Date().toISOString() : null,
+      ],
     );
   }
   return run.id;
@@ -292,5 +339,7 @@ export async function insertSettlementRun(db: Queryable, cutoff = new Date(), pa
 
 /** Marks a settlement statement paid. */
 export async function markStatementPaid(db: Queryable, statementId: string): Promise<void> {
-  await db.query(`UPDATE settlement_statements SET status = 'paid', bank_reference = 'BANK-TEST', paid_at = now() WHERE id = $1`, [statementId]);
+  await db.query(`UPDATE settlement_statements SET status = 'paid', bank_reference = 'BANK-TEST', paid_at = now() WHERE id = $1`, [
+    statementId,
+  ]);
 }

@@ -25,10 +25,22 @@ async function main(): Promise<void> {
   const stack = await startBenchStack('claims', { RATE_LIMITS: 'claims.ip=100000000/60' });
   try {
     const round = await openRound(stack, { ...DENOMINATION, quantity: QUANTITY });
-    const residents = { kind: 'residents' as const, prefix: 'resident', jwtSecret: BENCH_JWT_SECRET, body: { denominationId: round.denominationId } };
+    const residents = {
+      kind: 'residents' as const,
+      prefix: 'resident',
+      jwtSecret: BENCH_JWT_SECRET,
+      body: { denominationId: round.denominationId },
+    };
     const phases: Phase[] = [
       { label: 'GET  /health/live (bare)', method: 'GET', url: `${stack.api.baseUrl}/health/live`, cycle: true },
-      { label: 'POST /health/live (ceiling)', method: 'POST', url: `${stack.api.baseUrl}/health/live`, source: residents, cycle: true, hideCredential: true },
+      {
+        label: 'POST /health/live (ceiling)',
+        method: 'POST',
+        url: `${stack.api.baseUrl}/health/live`,
+        source: residents,
+        cycle: true,
+        hideCredential: true,
+      },
       { label: 'POST /api/v1/claims', method: 'POST', url: `${stack.api.baseUrl}/api/v1/claims`, source: residents },
     ];
     process.stdout.write(
@@ -48,7 +60,9 @@ async function main(): Promise<void> {
     });
 
     const stored = await withDatabase(stack.databaseUrl, async (db) =>
-      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [round.denominationId])).rows[0].n),
+      Number(
+        (await db.query<{ n: string }>('SELECT count(*) AS n FROM vouchers WHERE denomination_id = $1', [round.denominationId])).rows[0].n,
+      ),
     );
     // The warm-up claims from the same round: its vouchers are among those stored.
     const created = (claims.statuses['201'] ?? 0) + (claims.warmUpStatuses['201'] ?? 0);

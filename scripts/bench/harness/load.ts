@@ -45,7 +45,9 @@ function prepare(spec: LoadSpec): PreparedRequest[] {
   if (!source) return [{ headers: {} }];
   if (source.kind === 'file') return (JSON.parse(readFileSync(source.path, 'utf8')) as PreparedRequest[]).slice(from);
   return Array.from({ length: Math.ceil(spec.seconds * MAX_RESIDENTS_PER_SECOND) }, (_, i) => ({
-    headers: { authorization: `Bearer ${signToken({ role: 'resident', residentId: `${source.prefix}-${from + i}` }, source.jwtSecret, 3600)}` },
+    headers: {
+      authorization: `Bearer ${signToken({ role: 'resident', residentId: `${source.prefix}-${from + i}` }, source.jwtSecret, 3600)}`,
+    },
     body: source.body,
   }));
 }

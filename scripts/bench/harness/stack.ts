@@ -30,7 +30,11 @@ export interface BenchStack {
  * background worker). BENCH_API_NODE_ARGS adds Node options to the API process (for
  * instance "--cpu-prof --cpu-prof-dir=/tmp/profiles" to see where its time goes).
  */
-export async function startBenchStack(name: string, env: Record<string, string>, options: { redisAppendOnly?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  name: string,
+  env: Record<string, string>,
+  options: { redisAppendOnly?: boolean } = {},
+): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), `juhui-bench-${name}-`));
   const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench', settings: { max_connections: '200' } });
   const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: options.redisAppendOnly ?? false });

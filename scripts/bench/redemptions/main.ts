@@ -40,7 +40,14 @@ async function main(): Promise<void> {
     );
     const phases: Phase[] = [
       { label: 'GET  /health/live (bare)', method: 'GET', url: `${stack.api.baseUrl}/health/live`, cycle: true },
-      { label: 'POST /health/live (ceiling)', method: 'POST', url: `${stack.api.baseUrl}/health/live`, source: redemptions, cycle: true, hideCredential: true },
+      {
+        label: 'POST /health/live (ceiling)',
+        method: 'POST',
+        url: `${stack.api.baseUrl}/health/live`,
+        source: redemptions,
+        cycle: true,
+        hideCredential: true,
+      },
       { label: 'POST /api/v1/redemptions', method: 'POST', url: `${stack.api.baseUrl}/api/v1/redemptions`, source: redemptions },
     ];
     process.stdout.write(
@@ -75,7 +82,8 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    if (created >= VOUCHERS) process.stdout.write(`note: all ${VOUCHERS} vouchers were redeemed before the time ran out; raise BENCH_VOUCHERS\n`);
+    if (created >= VOUCHERS)
+      process.stdout.write(`note: all ${VOUCHERS} vouchers were redeemed before the time ran out; raise BENCH_VOUCHERS\n`);
   } finally {
     await stack.stop();
   }
@@ -128,7 +136,9 @@ function committedTransactions(databaseUrl: string): Promise<number> {
 }
 
 function redemptionRows(databaseUrl: string): Promise<number> {
-  return withDatabase(databaseUrl, async (db) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM redemptions')).rows[0].n));
+  return withDatabase(databaseUrl, async (db) =>
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM redemptions')).rows[0].n),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -19,7 +19,9 @@ import { IsFen, IsInstant } from '../../common/validation/decorators';
 import { MAX_DENOMINATIONS, MAX_FACE_VALUE, MAX_PER_RESIDENT_LIMIT, MAX_QUANTITY } from '../campaign.rules';
 
 export class CreateCampaignDto {
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name!: string;
 
   @IsIn(THEMES)
@@ -35,34 +37,46 @@ export class CreateCampaignDto {
   @IsInstant()
   endsAt!: Date;
 
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   description?: string;
 }
 
 /** Only a draft campaign can be edited. */
 export class UpdateCampaignDto {
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name?: string;
 
-  @IsOptional() @IsFen({ min: 1 })
+  @IsOptional()
+  @IsFen({ min: 1 })
   budget?: number;
 
-  @IsOptional() @IsInstant()
+  @IsOptional()
+  @IsInstant()
   startsAt?: Date;
 
-  @IsOptional() @IsInstant()
+  @IsOptional()
+  @IsInstant()
   endsAt?: Date;
 
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   description?: string;
 }
 
 export class ListCampaignsQuery extends PaginationQuery {
   /** Bureau only; everyone else sees active campaigns. */
-  @IsOptional() @IsIn(['draft', 'active', 'closed'])
+  @IsOptional()
+  @IsIn(['draft', 'active', 'closed'])
   status?: 'draft' | 'active' | 'closed';
 
-  @IsOptional() @IsIn(THEMES)
+  @IsOptional()
+  @IsIn(THEMES)
   theme?: Theme;
 }
 
@@ -75,12 +89,16 @@ export class DenominationDto {
   @IsFen({ min: 1, max: MAX_FACE_VALUE * 1000 })
   minSpend!: number;
 
-  @IsInt() @Min(1) @Max(MAX_QUANTITY)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QUANTITY)
   quantity!: number;
 }
 
 export class CreateRoundDto {
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name!: string;
 
   @IsInstant()
@@ -89,7 +107,10 @@ export class CreateRoundDto {
   @IsInstant()
   claimClosesAt!: Date;
 
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_PER_RESIDENT_LIMIT)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PER_RESIDENT_LIMIT)
   perResidentLimit: number = 1;
 
   @IsInstant()
@@ -98,6 +119,10 @@ export class CreateRoundDto {
   @IsInstant()
   voucherValidUntil!: Date;
 
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_DENOMINATIONS) @ValidateNested({ each: true }) @Type(() => DenominationDto)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_DENOMINATIONS)
+  @ValidateNested({ each: true })
+  @Type(() => DenominationDto)
   denominations!: DenominationDto[];
 }

@@ -11,7 +11,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const answer = toErrorResponse(exception);
     if (answer.unexpected) {
-      this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     } else if (answer.status === 503) {
       this.logger.warn(`dependency unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
     }

@@ -56,8 +56,7 @@ export class DomainError extends Error {
 export const notFound = (what: string, id?: string): DomainError =>
   new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
 
-export const forbidden = (message = 'Not allowed for this caller'): DomainError =>
-  new DomainError('FORBIDDEN', message);
+export const forbidden = (message = 'Not allowed for this caller'): DomainError => new DomainError('FORBIDDEN', message);
 
 export const unauthenticated = (message = 'Missing, invalid or expired credentials'): DomainError =>
   new DomainError('UNAUTHENTICATED', message);

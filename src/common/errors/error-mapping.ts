@@ -71,10 +71,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     const status = error.getStatus();
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED');
     const response = error.getResponse();
-    const message =
-      typeof response === 'object' && response !== null && 'message' in response
-        ? String((response).message)
-        : error.message;
+    const message = typeof response === 'object' && response !== null && 'message' in response ? String(response.message) : error.message;
     if (status === 503) return respond('SERVICE_UNAVAILABLE', 'A dependency is unavailable. Try again shortly.', undefined, RETRY_SOON);
     return respond(code, status >= 500 ? 'Internal error' : message);
   }

@@ -35,11 +35,15 @@ export function parseJsonBody(text: string): unknown {
  */
 export function useJsonOnlyBodies(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request: FastifyRequest, body: string | Buffer, done) => {
-    try {
-      done(null, parseJsonBody(body.toString()));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    (_request: FastifyRequest, body: string | Buffer, done) => {
+      try {
+        done(null, parseJsonBody(body.toString()));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 }

@@ -7,7 +7,11 @@ export const MAX_FEN = 10_000_000_000_000;
 
 /** An amount of money in integer fen, within [min, MAX_FEN]. */
 export function IsFen(options: { min?: number; max?: number } = {}): PropertyDecorator {
-  return applyDecorators(IsInt({ message: '$property must be an integer number of fen' }), Min(options.min ?? 0), Max(options.max ?? MAX_FEN));
+  return applyDecorators(
+    IsInt({ message: '$property must be an integer number of fen' }),
+    Min(options.min ?? 0),
+    Max(options.max ?? MAX_FEN),
+  );
 }
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;

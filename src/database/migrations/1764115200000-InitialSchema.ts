@@ -178,7 +178,17 @@ export class InitialSchema1764115200000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['redemptions', 'settlement_statements', 'settlement_runs', 'vouchers', 'merchants', 'denominations', 'rounds', 'campaigns', 'bureau_users']) {
+    for (const table of [
+      'redemptions',
+      'settlement_statements',
+      'settlement_runs',
+      'vouchers',
+      'merchants',
+      'denominations',
+      'rounds',
+      'campaigns',
+      'bureau_users',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -17,40 +17,61 @@ import { PaginationQuery } from '../../common/http/pagination';
 import { THEMES, Theme } from '../../common/domain/themes';
 
 export class SettlementAccountDto {
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   bankName!: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   accountName!: string;
 
   /** Digits only, 8 to 32 of them (spaces are not accepted). */
-  @IsString() @Matches(/^\d{8,32}$/, { message: 'accountNumber must be 8 to 32 digits' })
+  @IsString()
+  @Matches(/^\d{8,32}$/, { message: 'accountNumber must be 8 to 32 digits' })
   accountNumber!: string;
 }
 
 export class CreateMerchantDto {
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name!: string;
 
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(THEMES.length) @ArrayUnique() @IsIn(THEMES, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(THEMES.length)
+  @ArrayUnique()
+  @IsIn(THEMES, { each: true })
   themes!: Theme[];
 
-  @IsObject() @ValidateNested() @Type(() => SettlementAccountDto)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SettlementAccountDto)
   settlementAccount!: SettlementAccountDto;
 }
 
 export class UpdateMerchantDto {
-  @IsOptional() @IsIn(['active', 'suspended'])
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
   status?: 'active' | 'suspended';
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(THEMES.length) @ArrayUnique() @IsIn(THEMES, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(THEMES.length)
+  @ArrayUnique()
+  @IsIn(THEMES, { each: true })
   themes?: Theme[];
 }
 
 export class ListMerchantsQuery extends PaginationQuery {
-  @IsOptional() @IsIn(['active', 'suspended'])
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
   status?: 'active' | 'suspended';
 
-  @IsOptional() @IsIn(THEMES)
+  @IsOptional()
+  @IsIn(THEMES)
   theme?: Theme;
 }
