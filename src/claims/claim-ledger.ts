@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
 import { defineLuaCommand } from '../redis/lua';
 import { roundKeys } from './claim-keys';
+import { MicroBatcher } from './micro-batcher';
 import type { RoundState } from './claim-state';
 
 /** Why the claim script refused a claim. */
@@ -37,7 +38,14 @@ export interface ReleaseParts {
 type ClaimReply = [string, ...string[]];
 
 interface ClaimCommands {
-  claimAdmit(meta: string, slots: string, residents: string, denominationId: string, residentId: string, now: number): Promise<ClaimReply>;
+  claimAdmit(
+    meta: string,
+    slots: string,
+    residents: string,
+    denominationId: string,
+    now: number,
+    ...residentIds: string[]
+  ): Promise<ClaimReply[]>;
   claimRelease(
     meta: string,
     slots: string,
@@ -51,6 +59,11 @@ interface ClaimCommands {
 }
 
 const SADD_CHUNK = 5000;
+/** Claims decided by one script call at most, and calls in flight per denomination. */
+const ADMISSION_BATCH_SIZE = 100;
+const ADMISSION_CONCURRENT_BATCHES = 2;
+/** Denominations with an admission batcher kept; beyond it the map starts over. */
+const ADMISSION_BATCHERS_LIMIT = 10_000;
 
 /**
  * The claim engine's Redis side: atomic admission (claim.lua), giving reservations back
@@ -59,6 +72,8 @@ const SADD_CHUNK = 5000;
 @Injectable()
 export class ClaimLedger {
   private readonly commands: ClaimCommands;
+  /** Per round and denomination: concurrent claims leave in one script call (claim.lua). */
+  private readonly admissions = new Map<string, MicroBatcher<string, ClaimReply>>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {
     defineLuaCommand(redis, 'claimAdmit', join(__dirname, 'claim.lua'));
@@ -66,16 +81,12 @@ export class ClaimLedger {
     this.commands = redis as unknown as ClaimCommands;
   }
 
-  async admit(roundId: string, denominationId: string, residentId: string, now: Date): Promise<Admission> {
-    const keys = roundKeys(roundId);
-    const reply = await this.commands.claimAdmit(
-      keys.meta,
-      keys.slots(denominationId),
-      keys.residents,
-      denominationId,
-      residentId,
-      now.getTime(),
-    );
+  /**
+   * Decides one claim. Claims on the same denomination arriving together are decided by one
+   * script call, each exactly as if alone, at the moment the call runs.
+   */
+  async admit(roundId: string, denominationId: string, residentId: string): Promise<Admission> {
+    const reply = await this.admissionBatcher(roundId, denominationId).submit(residentId);
     if (reply[0] !== 'OK') return { admitted: false, refusal: reply[0] as Refusal };
     const [, slot, seq, generation, face, minSpend, campaignId, theme, validFrom, validUntil] = reply as string[];
     return {
@@ -95,6 +106,23 @@ export class ClaimLedger {
         validUntil: new Date(validUntil),
       },
     };
+  }
+
+  private admissionBatcher(roundId: string, denominationId: string): MicroBatcher<string, ClaimReply> {
+    const id = `${roundId} ${denominationId}`;
+    let batcher = this.admissions.get(id);
+    if (!batcher) {
+      const keys = roundKeys(roundId);
+      batcher = new MicroBatcher({
+        maxBatchSize: ADMISSION_BATCH_SIZE,
+        maxConcurrentFlushes: ADMISSION_CONCURRENT_BATCHES,
+        flush: (residentIds) =>
+          this.commands.claimAdmit(keys.meta, keys.slots(denominationId), keys.residents, denominationId, Date.now(), ...residentIds),
+      });
+      if (this.admissions.size >= ADMISSION_BATCHERS_LIMIT) this.admissions.clear();
+      this.admissions.set(id, batcher);
+    }
+    return batcher;
   }
 
   async release(reservation: Reservation, parts: ReleaseParts): Promise<void> {

@@ -101,10 +101,10 @@ export class ClaimsService {
   }
 
   private async admit(roundId: string, denominationId: string, residentId: string): Promise<Admission> {
-    const admission = await this.ledger.admit(roundId, denominationId, residentId, new Date());
+    const admission = await this.ledger.admit(roundId, denominationId, residentId);
     if (admission.admitted || admission.refusal !== 'NOT_LOADED') return admission;
     await this.loader.load(roundId, false);
-    const retried = await this.ledger.admit(roundId, denominationId, residentId, new Date());
+    const retried = await this.ledger.admit(roundId, denominationId, residentId);
     if (!retried.admitted && retried.refusal === 'NOT_LOADED') throw serviceUnavailable('Claim state is being loaded; try again shortly');
     return retried;
   }
