@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
 import { defineLuaCommand } from '../redis/lua';
 import { roundKeys } from './claim-keys';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '../common/micro-batcher';
 import type { RoundState } from './claim-state';
 
 /** Why the claim script refused a claim. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NewClaimedVoucher, VouchersService } from '../vouchers/vouchers.service';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '../common/micro-batcher';
 
 /** Rows per INSERT, and INSERTs in flight at once (each holds one pooled connection). */
 export const CLAIM_BATCH_SIZE = 200;

@@ -1,14 +1,16 @@
--- Counts one request against every rate-limit policy of its route at once: one fixed window
--- per policy and caller, the window starting at the caller's first request in it.
--- Atomic, so API processes sharing this Redis admit exactly a policy's points per window.
+-- Counts requests against every rate-limit policy of their routes at once (the requests of
+-- one event-loop turn of an API process, in order): one fixed window per policy and caller,
+-- the window starting at the caller's first request in it. A key may appear several times
+-- (two requests of one caller); each occurrence counts one. Atomic, so API processes
+-- sharing this Redis admit exactly a policy's points per window.
 --
--- KEYS: variable (callers pass the key count first: one key per policy)
---   KEYS[i]  the counter of policy i for this caller, e.g. "rl:claims.resident:resident:r-1"
---            (policies of one request are counted by one script, so on a Redis Cluster a
---            route's keys would need one hash tag; the platform runs a single Redis)
+-- KEYS: variable (callers pass the key count first: one key per request and policy)
+--   KEYS[i]  a counter of one policy for one caller, e.g. "rl:claims.resident:resident:r-1"
+--            (keys of many callers are counted by one script, so this needs a single Redis,
+--            which is what the platform runs, not a Redis Cluster)
 -- ARGV:
---   ARGV[i]  the window of policy i, in milliseconds
--- Returns: a flat array, for each policy i in order: its count including this request, then
+--   ARGV[i]  the window of KEYS[i]'s policy, in milliseconds
+-- Returns: a flat array, for each KEYS[i] in order: its count including this occurrence, then
 --   the milliseconds until its window ends.
 
 local result = {}

@@ -3,7 +3,7 @@ export interface MicroBatcherOptions<T, R> {
   flush(items: T[]): Promise<R[]>;
   /** Most items per batch. */
   maxBatchSize: number;
-  /** Most batches being written at once (each holds one database connection). */
+  /** Most batches being written at once (a database batch holds one pooled connection). */
   maxConcurrentFlushes: number;
 }
 
@@ -14,10 +14,12 @@ interface Waiting<T, R> {
 }
 
 /**
- * Groups concurrent submissions into batches. A batch starts as soon as a flush slot is
- * free, so a lone claim waits for nothing; under load, claims arriving while the slots are
- * busy pile up and leave together in the next batch. Throughput then grows with the load
- * instead of being capped by one transaction per claim, and no timer adds latency.
+ * Groups concurrent submissions into batches (claimed vouchers into one INSERT, claims into
+ * one admission script, rate-limit counts into one Redis call). A batch starts as soon as a
+ * flush slot is free, so a lone item waits for nothing but the end of its event-loop turn;
+ * under load, items arriving while the slots are busy pile up and leave together in the next
+ * batch. Throughput then grows with the load instead of being capped by one round trip per
+ * item, and no timer adds latency.
  */
 export class MicroBatcher<T, R> {
   private queue: Array<Waiting<T, R>> = [];
