@@ -1,6 +1,7 @@
 import { ApiClient } from './support/http';
 import { claimBurst, residentsNamed, tally } from './support/claim-burst';
 import { bureauToken, claimAs, makeCampaign, makeOpenRound, makeRound, residentToken, roundInput } from './support/factories';
+import { ClaimLedger } from '../src/claims/claim-ledger';
 import { bootTestApp, TestApp } from './support/test-app';
 
 const HOUR = 3600_000;
@@ -51,6 +52,22 @@ describe('flash claims (one API process)', () => {
     expect(answers.every((a) => a.status === 201 || a.body.code === 'ALREADY_CLAIMED' || a.body.code === 'RATE_LIMITED')).toBe(true);
     expect(await count('SELECT count(*) AS n FROM vouchers WHERE round_id = $1 AND resident_id = $2', [round.id, 'eager'])).toBe(1);
     expect((await api.get(`/api/v1/rounds/${round.id}`)).body.denominations[0].remaining).toBe(99);
+  });
+
+  it('decides the claims of one admission batch in order, each as if alone', async () => {
+    const round = await makeOpenRound(api, bureau, {
+      perResidentLimit: 1,
+      denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 3 }],
+    });
+    const denominationId = round.denominations[0].id as string;
+    const ledger = t.app.get(ClaimLedger);
+    // Submitted in one event-loop turn, so one script call decides all six.
+    const residents = ['b-1', 'b-2', 'b-1', 'b-3', 'b-4', 'b-5'];
+    const admissions = await Promise.all(residents.map((resident) => ledger.admit(round.id, denominationId, resident)));
+    expect(admissions.map((a) => (a.admitted ? 'OK' : a.refusal))).toEqual(['OK', 'OK', 'ALREADY_CLAIMED', 'OK', 'SOLD_OUT', 'SOLD_OUT']);
+    const slots = admissions.flatMap((a) => (a.admitted ? [a.reservation.slot] : []));
+    expect(new Set(slots).size).toBe(3);
+    expect((await api.get(`/api/v1/rounds/${round.id}`)).body.denominations[0].remaining).toBe(0);
   });
 
   it('holds a limit above one under parallel claims across denominations', async () => {
