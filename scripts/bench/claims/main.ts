@@ -1,4 +1,4 @@
-import { formatPhase, measureInTurns, percentOf, perSecond, Phase } from '../harness/measure';
+import { benchShape, formatComparison, measureAgainstCeiling } from '../harness/measure';
 import { BENCH_JWT_SECRET, openRound, startBenchStack, withDatabase } from '../harness/stack';
 
 /**
@@ -14,9 +14,7 @@ import { BENCH_JWT_SECRET, openRound, startBenchStack, withDatabase } from '../h
  *      the first ones are admitted and written, the rest are sold out.
  * Prints throughput, p50/p99 latency, API CPU per request, the oversold count and the ratios.
  */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const SHAPE = benchShape(5);
 const QUANTITY = Number(process.env.BENCH_QUANTITY ?? 20_000);
 const DENOMINATION = { faceValue: 1000, minSpend: 5000 };
 
@@ -31,33 +29,19 @@ async function main(): Promise<void> {
       jwtSecret: BENCH_JWT_SECRET,
       body: { denominationId: round.denominationId },
     };
-    const phases: Phase[] = [
-      { label: 'GET  /health/live (bare)', method: 'GET', url: `${stack.api.baseUrl}/health/live`, cycle: true },
-      {
-        label: 'POST /health/live (ceiling)',
-        method: 'POST',
-        url: `${stack.api.baseUrl}/health/live`,
-        source: residents,
-        cycle: true,
-        hideCredential: true,
-      },
-      { label: 'POST /api/v1/claims', method: 'POST', url: `${stack.api.baseUrl}/api/v1/claims`, source: residents },
-    ];
     process.stdout.write(
-      `measuring: ${CONNECTIONS} connections, ${PAIRS} turns of ${SECONDS} s per phase, one round of ${QUANTITY} vouchers, node ${process.version}\n`,
+      `measuring: ${SHAPE.connections} connections, ${SHAPE.turns} turns of ${SHAPE.seconds} s per phase, one round of ${QUANTITY} vouchers, node ${process.version}\n`,
     );
-    const [bare, ceiling, claims] = await measureInTurns({
+    const result = await measureAgainstCeiling({
+      baseUrl: stack.api.baseUrl,
       apiPid: stack.api.pid,
-      phases,
-      turns: PAIRS,
-      seconds: SECONDS,
-      connections: CONNECTIONS,
+      shape: SHAPE,
       warmUpSeconds: 3,
-      progress: (turn, [g, c, k]) =>
-        process.stdout.write(
-          `  turn ${turn + 1}: bare GET ${perSecond(g).toFixed(0)}/s, ceiling ${perSecond(c).toFixed(0)}/s, claims ${perSecond(k).toFixed(0)}/s ${JSON.stringify(k.statuses)}\n`,
-        ),
+      name: 'claims',
+      path: '/api/v1/claims',
+      source: residents,
     });
+    const claims = result.measured;
 
     const stored = await withDatabase(stack.databaseUrl, async (db) =>
       Number(
@@ -67,18 +51,14 @@ async function main(): Promise<void> {
     // The warm-up claims from the same round: its vouchers are among those stored.
     const created = (claims.statuses['201'] ?? 0) + (claims.warmUpStatuses['201'] ?? 0);
     const oversold = Math.max(0, stored - QUANTITY);
-    const width = 30;
     process.stdout.write(
-      [
-        '',
-        formatPhase(bare, width),
-        formatPhase(ceiling, width),
-        formatPhase(claims, width),
+      formatComparison(
+        result,
+        'claims',
+        '≥ 50 %, p99 < 100 ms, 0 oversold',
         `claims answers ${JSON.stringify(claims.statuses)} (warm-up ${JSON.stringify(claims.warmUpStatuses)}); vouchers stored ${stored} of ${QUANTITY}; ` +
           `201s without a stored voucher ${Math.max(0, created - stored)}; oversold ${oversold}`,
-        `ratio    claims ÷ ceiling = ${percentOf(claims, ceiling)}   (target ≥ 50 %, p99 < 100 ms, 0 oversold); claims ÷ bare GET = ${percentOf(claims, bare)}`,
-        '',
-      ].join('\n'),
+      ),
     );
   } finally {
     await stack.stop();

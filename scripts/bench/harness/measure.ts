@@ -8,7 +8,7 @@ import { cpuSeconds } from './stack';
 const LOAD = join(__dirname, 'load.js');
 
 /** One kind of load in a benchmark: the ceilings and the measured route. */
-export interface Phase {
+interface Phase {
   label: string;
   method: LoadSpec['method'];
   url: string;
@@ -17,7 +17,7 @@ export interface Phase {
   hideCredential?: boolean;
 }
 
-export interface PhaseResult {
+interface PhaseResult {
   label: string;
   perSecond: number;
   p50Ms: number;
@@ -56,7 +56,7 @@ function percentile(sorted: Float64Array, p: number): number {
  * A phase that does not cycle continues where its last run stopped (distinct residents,
  * distinct vouchers). Reports after each turn through `progress`.
  */
-export async function measureInTurns(options: {
+async function measureInTurns(options: {
   apiPid: number;
   phases: Phase[];
   turns: number;
@@ -122,14 +122,85 @@ function addStatuses(results: LoadResult[]): Record<string, number> {
   return statuses;
 }
 
-export const perSecond = (result: LoadResult): number => result.requests / result.seconds;
+const perSecond = (result: LoadResult): number => result.requests / result.seconds;
 
 /** One aligned line per phase: throughput, latency and the API's CPU per answer. */
-export function formatPhase(result: PhaseResult, width: number): string {
+function formatPhase(result: PhaseResult): string {
   return (
-    `${result.label.padEnd(width)} ${result.perSecond.toFixed(0).padStart(6)} req/s   p50 ${result.p50Ms.toFixed(1)} ms   ` +
+    `${result.label.padEnd(30)} ${result.perSecond.toFixed(0).padStart(6)} req/s   p50 ${result.p50Ms.toFixed(1)} ms   ` +
     `p99 ${result.p99Ms.toFixed(1)} ms   API CPU ${result.cpuMicros.toFixed(0)} µs/request   (${result.requests} answers, ${result.errors} errors)`
   );
 }
 
-export const percentOf = (part: PhaseResult, whole: PhaseResult): string => `${((part.perSecond / whole.perSecond) * 100).toFixed(1)} %`;
+const percentOf = (part: PhaseResult, whole: PhaseResult): string => `${((part.perSecond / whole.perSecond) * 100).toFixed(1)} %`;
+
+/** How long and how hard a benchmark measures: BENCH_SECONDS per phase, BENCH_PAIRS turns, BENCH_CONNECTIONS. */
+export interface BenchShape {
+  seconds: number;
+  turns: number;
+  connections: number;
+}
+
+export function benchShape(defaultSeconds: number): BenchShape {
+  return {
+    seconds: Number(process.env.BENCH_SECONDS ?? defaultSeconds),
+    turns: Number(process.env.BENCH_PAIRS ?? 3),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 100),
+  };
+}
+
+export interface CeilingComparison {
+  bare: PhaseResult;
+  ceiling: PhaseResult;
+  measured: PhaseResult;
+}
+
+/**
+ * The three phases of a route benchmark, in turns (see measureInTurns): the bare framework
+ * (GET /health/live, a request without a body); the ceiling, the route's very requests sent
+ * to POST /health/live (an endpoint of the same app that returns a constant) with the
+ * credential in a header the API does not read; and the route itself. Prints a line per turn.
+ */
+export async function measureAgainstCeiling(options: {
+  baseUrl: string;
+  apiPid: number;
+  shape: BenchShape;
+  warmUpSeconds: number;
+  /** What the route's requests are called in the output ("claims"). */
+  name: string;
+  path: string;
+  source: RequestSource;
+}): Promise<CeilingComparison> {
+  const { baseUrl, name, path, source } = options;
+  const [bare, ceiling, measured] = await measureInTurns({
+    apiPid: options.apiPid,
+    phases: [
+      { label: 'GET  /health/live (bare)', method: 'GET', url: `${baseUrl}/health/live`, cycle: true },
+      { label: 'POST /health/live (ceiling)', method: 'POST', url: `${baseUrl}/health/live`, source, cycle: true, hideCredential: true },
+      { label: `POST ${path}`, method: 'POST', url: `${baseUrl}${path}`, source },
+    ],
+    turns: options.shape.turns,
+    seconds: options.shape.seconds,
+    connections: options.shape.connections,
+    warmUpSeconds: options.warmUpSeconds,
+    progress: (turn, [g, c, m]) =>
+      process.stdout.write(
+        `  turn ${turn + 1}: bare GET ${perSecond(g).toFixed(0)}/s, ceiling ${perSecond(c).toFixed(0)}/s, ${name} ${perSecond(m).toFixed(0)}/s ${JSON.stringify(m.statuses)}\n`,
+      ),
+  });
+  return { bare, ceiling, measured };
+}
+
+/** The phase lines, the benchmark's own checks, and the ratios to the ceiling (against `target`) and to the bare GET. */
+export function formatComparison(result: CeilingComparison, name: string, target: string, checks: string): string {
+  const { bare, ceiling, measured } = result;
+  return [
+    '',
+    formatPhase(bare),
+    formatPhase(ceiling),
+    formatPhase(measured),
+    checks,
+    `ratio    ${name} ÷ ceiling = ${percentOf(measured, ceiling)}   (target ${target}); ${name} ÷ bare GET = ${percentOf(measured, bare)}`,
+    '',
+  ].join('\n');
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateVoucherCode } from '../../../src/vouchers/voucher-code';
-import { formatPhase, measureInTurns, percentOf, perSecond, Phase, requestsFile } from '../harness/measure';
+import { benchShape, formatComparison, measureAgainstCeiling, requestsFile } from '../harness/measure';
 import { BenchStack, callApi, openRound, startBenchStack, withDatabase } from '../harness/stack';
 
 /**
@@ -16,9 +16,7 @@ import { BenchStack, callApi, openRound, startBenchStack, withDatabase } from '.
  * Prints throughput, p50/p99 latency, API CPU per request, the ratio, and checks that every
  * 201 has its redemption row.
  */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const SHAPE = benchShape(4);
 const MERCHANTS = Number(process.env.BENCH_MERCHANTS ?? 8);
 const VOUCHERS = Number(process.env.BENCH_VOUCHERS ?? 150_000);
 const DENOMINATION = { faceValue: 5000, minSpend: 20000 };
@@ -38,49 +36,31 @@ async function main(): Promise<void> {
         body: { code, orderAmount: 25_000 + (i % 1000) },
       })),
     );
-    const phases: Phase[] = [
-      { label: 'GET  /health/live (bare)', method: 'GET', url: `${stack.api.baseUrl}/health/live`, cycle: true },
-      {
-        label: 'POST /health/live (ceiling)',
-        method: 'POST',
-        url: `${stack.api.baseUrl}/health/live`,
-        source: redemptions,
-        cycle: true,
-        hideCredential: true,
-      },
-      { label: 'POST /api/v1/redemptions', method: 'POST', url: `${stack.api.baseUrl}/api/v1/redemptions`, source: redemptions },
-    ];
     process.stdout.write(
-      `measuring: ${MERCHANTS} merchants, ${VOUCHERS} claimed vouchers, ${CONNECTIONS} connections, ${PAIRS} turns of ${SECONDS} s per phase, node ${process.version}\n`,
+      `measuring: ${MERCHANTS} merchants, ${VOUCHERS} claimed vouchers, ${SHAPE.connections} connections, ${SHAPE.turns} turns of ${SHAPE.seconds} s per phase, node ${process.version}\n`,
     );
     const commitsBefore = await committedTransactions(stack.databaseUrl);
-    const [bare, ceiling, redeemed] = await measureInTurns({
+    const result = await measureAgainstCeiling({
+      baseUrl: stack.api.baseUrl,
       apiPid: stack.api.pid,
-      phases,
-      turns: PAIRS,
-      seconds: SECONDS,
-      connections: CONNECTIONS,
+      shape: SHAPE,
       warmUpSeconds: 2,
-      progress: (turn, [g, c, r]) =>
-        process.stdout.write(
-          `  turn ${turn + 1}: bare GET ${perSecond(g).toFixed(0)}/s, ceiling ${perSecond(c).toFixed(0)}/s, redemptions ${perSecond(r).toFixed(0)}/s ${JSON.stringify(r.statuses)}\n`,
-        ),
+      name: 'redemptions',
+      path: '/api/v1/redemptions',
+      source: redemptions,
     });
+    const redeemed = result.measured;
     const commits = (await committedTransactions(stack.databaseUrl)) - commitsBefore;
     const stored = await redemptionRows(stack.databaseUrl);
     const created = (redeemed.statuses['201'] ?? 0) + (redeemed.warmUpStatuses['201'] ?? 0);
-    const width = 30;
     process.stdout.write(
-      [
-        '',
-        formatPhase(bare, width),
-        formatPhase(ceiling, width),
-        formatPhase(redeemed, width),
+      formatComparison(
+        result,
+        'redemptions',
+        '≥ 30 %',
         `redemption answers ${JSON.stringify(redeemed.statuses)}; 201s ${created} (with the warm-up), redemption rows stored ${stored}; ` +
           `${(commits / Math.max(1, created)).toFixed(2)} transactions committed per redemption (concurrent redemptions share one statement and commit)`,
-        `ratio    redemptions ÷ ceiling = ${percentOf(redeemed, ceiling)}   (target ≥ 30 %); redemptions ÷ bare GET = ${percentOf(redeemed, bare)}`,
-        '',
-      ].join('\n'),
+      ),
     );
     if (created >= VOUCHERS)
       process.stdout.write(`note: all ${VOUCHERS} vouchers were redeemed before the time ran out; raise BENCH_VOUCHERS\n`);
