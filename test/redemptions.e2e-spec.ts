@@ -5,6 +5,7 @@ import { MAINTENANCE_QUEUE } from '../src/queues/queues';
 import { MAINTENANCE_JOBS } from '../src/redemptions/maintenance.jobs';
 import { MaintenanceProcessor } from '../src/redemptions/maintenance.processor';
 import { formatVoucherCode } from '../src/vouchers/voucher-code';
+import { VouchersService } from '../src/vouchers/vouchers.service';
 import { ApiClient } from './support/http';
 import {
   bureauToken,
@@ -518,6 +519,30 @@ describe('checkout redemption', () => {
       expect(await voucherStatus(valid.id)).toBe('claimed');
       expect(await voucherStatus(redeemedOverdue.id)).toBe('redeemed');
       expect((await redeem(shop.key, { code: overdue[1].code, orderAmount: 25000 })).body.code).toBe('VOUCHER_EXPIRED');
+    });
+
+    it('sweeps on from where the last sweep ended, in batches, through vouchers sharing one validity end', async () => {
+      const expireOverdue = (batchSize: number) => t.app.get(VouchersService).expireOverdue(batchSize);
+      await expireOverdue(5000);
+      const sweptThrough = async () =>
+        new Date((await t.db.query<{ at: Date }>('SELECT swept_through AS at FROM voucher_expiry_sweeps'))[0].at).getTime();
+      const firstSweep = await sweptThrough();
+
+      // Seven vouchers whose validity ends at the same instant, swept two at a time.
+      const validUntil = new Date(Date.now() - 1000);
+      const sameEnd = await Promise.all(
+        Array.from({ length: 7 }, () => voucher({ validFrom: new Date(Date.now() - 10 * DAY), validUntil })),
+      );
+      expect(await expireOverdue(2)).toBe(7);
+      for (const v of sameEnd) expect(await voucherStatus(v.id)).toBe('expired');
+      expect(await sweptThrough()).toBeGreaterThanOrEqual(firstSweep);
+
+      // A voucher put back to claimed after a sweep passed its validity end (a reversal decided
+      // just before it) is caught by the next sweep, which looks again at the last minutes.
+      await t.db.query(`UPDATE vouchers SET status = 'claimed' WHERE id = $1`, [sameEnd[0].id]);
+      expect(await expireOverdue(2)).toBe(1);
+      expect(await voucherStatus(sameEnd[0].id)).toBe('expired');
+      expect(await expireOverdue(2)).toBe(0);
     });
 
     it('purges idempotency keys older than 24 hours and keeps newer ones', async () => {

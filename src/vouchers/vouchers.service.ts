@@ -35,6 +35,11 @@ export interface StoredRoundClaims {
   faceValue: number;
 }
 
+/** How far before the end of the last expiry sweep the next one starts (see expireOverdue). */
+const EXPIRY_SWEEP_OVERLAP = '5 minutes';
+/** Sorts before every other uuid: the start of a (valid_until, id) position. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 /** The effective status (see effectiveStatus) as SQL over the vouchers table. */
 const STATUS_FILTER: Record<VoucherStatus, string> = {
   claimed: `status = 'claimed' AND valid_until > :now`,
@@ -90,28 +95,49 @@ export class VouchersService {
   }
 
   /**
-   * claimed → expired for every voucher past its validity, in batches so no statement holds
-   * many row locks for long. Rows being redeemed right now are skipped (SKIP LOCKED) and
-   * picked up next time; a voucher past validity cannot be redeemed anyway (markRedeemed
-   * checks valid_until). Returns how many were marked.
+   * claimed → expired for every voucher past its validity. The sweep walks the
+   * (valid_until, id) index from where the last sweep ended up to now, in batches so that no
+   * statement holds many row locks for long, then records how far it got. It starts
+   * EXPIRY_SWEEP_OVERLAP before that point: a reversal decided just before a voucher's
+   * validity ended can put it back to claimed after a sweep went past it. Readers never
+   * depend on the sweep (effectiveStatus, markRedeemed and the status filters treat a claimed
+   * voucher past validity as expired); it brings the stored status in line. Returns how many
+   * were marked.
    */
   async expireOverdue(batchSize = 5000): Promise<number> {
+    const manager = this.vouchers.manager;
+    const [{ until, after }]: [{ until: string; after: string }] = await manager.query(
+      `SELECT now()::text AS until,
+              coalesce((SELECT swept_through - $1::interval FROM voucher_expiry_sweeps), '-infinity')::text AS after`,
+      [EXPIRY_SWEEP_OVERLAP],
+    );
+    let position = { after, afterId: NIL_UUID };
     let marked = 0;
     for (;;) {
-      const [{ count }]: [{ count: number }] = await this.vouchers.manager.query(
+      const [batch]: [{ marked: number; seen: number; after: string; after_id: string }] = await manager.query(
         `WITH due AS (
-           SELECT id FROM vouchers WHERE status = 'claimed' AND valid_until <= now()
-            ORDER BY valid_until LIMIT $1 FOR UPDATE SKIP LOCKED),
+           SELECT id, valid_until FROM vouchers
+            WHERE (valid_until, id) > ($1::timestamptz, $2::uuid) AND valid_until <= $3::timestamptz
+            ORDER BY valid_until, id LIMIT $4),
          marked AS (
            UPDATE vouchers v SET status = 'expired', updated_at = now()
              FROM due WHERE v.id = due.id AND v.status = 'claimed'
-           RETURNING 1)
-         SELECT count(*)::int AS count FROM marked`,
-        [batchSize],
+           RETURNING 1),
+         last AS (SELECT valid_until, id FROM due ORDER BY valid_until DESC, id DESC LIMIT 1)
+         SELECT (SELECT count(*)::int FROM marked) AS marked, (SELECT count(*)::int FROM due) AS seen,
+                (SELECT valid_until::text FROM last) AS after, (SELECT id FROM last) AS after_id`,
+        [position.after, position.afterId, until, batchSize],
       );
-      marked += count;
-      if (count < batchSize) return marked;
+      marked += batch.marked;
+      if (batch.seen < batchSize) break;
+      position = { after: batch.after, afterId: batch.after_id };
     }
+    await manager.query(
+      `INSERT INTO voucher_expiry_sweeps (swept_through) VALUES ($1::timestamptz)
+       ON CONFLICT (only_row) DO UPDATE SET swept_through = greatest(voucher_expiry_sweeps.swept_through, excluded.swept_through)`,
+      [until],
+    );
+    return marked;
   }
 
   /**
