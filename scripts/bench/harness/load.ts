@@ -62,6 +62,8 @@ export interface LoadResult {
   /** Every answer's latency in ms, for percentiles over several runs together. */
   latenciesMs: number[];
   errors: number;
+  /** CPU seconds the load process itself used while sending (user + system). */
+  cpuSeconds: number;
 }
 
 interface WireRequest {
@@ -92,6 +94,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let errors = 0;
   let next = 0;
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const deadline = Date.now() + spec.seconds * 1000;
 
   const once = (req: WireRequest): Promise<void> =>
@@ -117,6 +120,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: spec.connections }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   agent.destroy();
   return {
     requests: latencies.length,
@@ -125,6 +129,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     statuses,
     latenciesMs: latencies.map((ms) => Math.round(ms * 100) / 100),
     errors,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LoadResult, LoadSpec, PreparedRequest, RequestSource } from './load';
@@ -29,6 +29,12 @@ interface PhaseResult {
   warmUpStatuses: Record<string, number>;
   /** API process CPU per answer, in µs. */
   cpuMicros: number;
+  /** The load process's CPU per answer, in µs. */
+  loadCpuMicros: number;
+  /** Everything else's CPU per answer (PostgreSQL, Redis, the kernel's network work), in µs. */
+  restCpuMicros: number;
+  /** Share of all the machine's cores busy during the phase. */
+  machineBusy: number;
 }
 
 /** Writes prepared requests where the load process reads them. */
@@ -87,12 +93,17 @@ async function measureInTurns(options: {
   for (let index = 0; index < phases.length; index++) warmUps.push(await runOnce(index, options.warmUpSeconds));
   const runs = phases.map((): LoadResult[] => []);
   const cpu = phases.map(() => 0);
+  const machine = phases.map(() => ({ busy: 0, total: 0 }));
   for (let turn = 0; turn < options.turns; turn++) {
     const turnResults: LoadResult[] = [];
     for (let index = 0; index < phases.length; index++) {
       const before = cpuSeconds(options.apiPid);
+      const machineBefore = machineCpuSeconds();
       const result = await runOnce(index, options.seconds);
       cpu[index] += cpuSeconds(options.apiPid) - before;
+      const machineAfter = machineCpuSeconds();
+      machine[index].busy += machineAfter.busy - machineBefore.busy;
+      machine[index].total += machineAfter.total - machineBefore.total;
       runs[index].push(result);
       turnResults.push(result);
     }
@@ -101,6 +112,7 @@ async function measureInTurns(options: {
   return phases.map((phase, index) => {
     const results = runs[index];
     const requests = results.reduce((sum, r) => sum + r.requests, 0);
+    const loadCpu = results.reduce((sum, r) => sum + r.cpuSeconds, 0);
     const sorted = Float64Array.from(results.flatMap((r) => r.latenciesMs)).sort();
     return {
       label: phase.label,
@@ -112,6 +124,9 @@ async function measureInTurns(options: {
       statuses: addStatuses(results),
       warmUpStatuses: warmUps[index].statuses,
       cpuMicros: (cpu[index] / requests) * 1e6,
+      loadCpuMicros: (loadCpu / requests) * 1e6,
+      restCpuMicros: ((machine[index].busy - cpu[index] - loadCpu) / requests) * 1e6,
+      machineBusy: machine[index].busy / machine[index].total,
     };
   });
 }
@@ -124,11 +139,24 @@ function addStatuses(results: LoadResult[]): Record<string, number> {
 
 const perSecond = (result: LoadResult): number => result.requests / result.seconds;
 
-/** One aligned line per phase: throughput, latency and the API's CPU per answer. */
+/**
+ * Busy and total CPU seconds of the whole machine so far, over all cores (Linux /proc/stat;
+ * idle and I/O wait count as not busy).
+ */
+function machineCpuSeconds(): { busy: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  return { busy: (total - ticks[3] - ticks[4]) / 100, total: total / 100 };
+}
+
+/** Two aligned lines per phase: throughput and latency; then where the machine's CPU went per answer. */
 function formatPhase(result: PhaseResult): string {
+  const micros = (value: number) => `${value.toFixed(0)} µs`;
   return (
     `${result.label.padEnd(30)} ${result.perSecond.toFixed(0).padStart(6)} req/s   p50 ${result.p50Ms.toFixed(1)} ms   ` +
-    `p99 ${result.p99Ms.toFixed(1)} ms   API CPU ${result.cpuMicros.toFixed(0)} µs/request   (${result.requests} answers, ${result.errors} errors)`
+    `p99 ${result.p99Ms.toFixed(1)} ms   (${result.requests} answers, ${result.errors} errors)\n` +
+    `${''.padEnd(30)} CPU per answer: API ${micros(result.cpuMicros)}, load ${micros(result.loadCpuMicros)}, ` +
+    `the rest ${micros(result.restCpuMicros)}; machine ${(result.machineBusy * 100).toFixed(0)} % busy`
   );
 }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { generateVoucherCode } from '../../../src/vouchers/voucher-code';
 import { benchShape, formatComparison, measureAgainstCeiling, requestsFile } from '../harness/measure';
 import { BenchStack, callApi, openRound, startBenchStack, withDatabase } from '../harness/stack';
@@ -7,7 +7,7 @@ import { BenchStack, callApi, openRound, startBenchStack, withDatabase } from '.
  * `npm run bench:redemptions`: checkout redemptions over distinct vouchers against the
  * framework ceiling, on loopback. Starts its own PostgreSQL, Redis and API process
  * (scripts/bench/harness), enrols BENCH_MERCHANTS merchants (API keys) and stores
- * BENCH_VOUCHERS claimed vouchers, then from a separate load process with BENCH_CONNECTIONS
+ * BENCH_VOUCHERS claimed vouchers (redeemed in random order), then from a separate load process with BENCH_CONNECTIONS
  * keep-alive connections (checkout terminals; 100 as in the claims benchmark), BENCH_PAIRS times in turn, BENCH_SECONDS each:
  *   1. GET /health/live: the bare framework, a request without a body;
  *   2. POST /health/live with the very requests of 3, the credential in a header the API
@@ -88,7 +88,12 @@ async function enrolMerchants(stack: BenchStack, count: number): Promise<string[
   return apiKeys;
 }
 
-/** Claimed vouchers of one open round, written straight into the database (claiming is another benchmark). */
+/**
+ * Claimed vouchers of one open round, written straight into the database in claim order
+ * (claiming is another benchmark), and returned in random order: residents redeem days
+ * after a flash sale in no relation to the order they claimed in, so consecutive
+ * redemptions touch unrelated vouchers rather than neighbours on one page.
+ */
 async function storeClaimedVouchers(stack: BenchStack, count: number): Promise<string[]> {
   const round = await openRound(stack, { ...DENOMINATION, quantity: count });
   const codes = Array.from({ length: count }, generateVoucherCode);
@@ -104,7 +109,17 @@ async function storeClaimedVouchers(stack: BenchStack, count: number): Promise<s
     }
     await db.query('ANALYZE vouchers');
   });
-  return codes;
+  return shuffled(codes);
+}
+
+/** A copy in uniformly random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
 }
 
 /** The database's committed transactions so far (pg_stat_database, read fresh). */
