@@ -125,7 +125,8 @@ async function measureInTurns(options: {
       warmUpStatuses: warmUps[index].statuses,
       cpuMicros: (cpu[index] / requests) * 1e6,
       loadCpuMicros: (loadCpu / requests) * 1e6,
-      restCpuMicros: ((machine[index].busy - cpu[index] - loadCpu) / requests) * 1e6,
+      // Clamped: CPU time is counted in 10 ms ticks, so with nothing else running the difference can dip below zero.
+      restCpuMicros: Math.max(0, ((machine[index].busy - cpu[index] - loadCpu) / requests) * 1e6),
       machineBusy: machine[index].busy / machine[index].total,
     };
   });
