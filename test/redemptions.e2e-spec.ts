@@ -6,6 +6,7 @@ import { MAINTENANCE_JOBS } from '../src/redemptions/maintenance.jobs';
 import { MaintenanceProcessor } from '../src/redemptions/maintenance.processor';
 import { formatVoucherCode } from '../src/vouchers/voucher-code';
 import { VouchersService } from '../src/vouchers/vouchers.service';
+import { DataSource } from 'typeorm';
 import { ApiClient } from './support/http';
 import {
   bureauToken,
@@ -543,6 +544,31 @@ describe('checkout redemption', () => {
       expect(await expireOverdue(2)).toBe(1);
       expect(await voucherStatus(sameEnd[0].id)).toBe('expired');
       expect(await expireOverdue(2)).toBe(0);
+    });
+
+    it('redeeming updates the voucher heap-only: no index covers a column a redemption changes', async () => {
+      // Both redemption paths set the same columns (status, redeemed_at, updated_at); an index
+      // naming one of them, even in a partial index's predicate, would make every redemption
+      // write eight index entries again (README "### Redemptions").
+      const v = await voucher();
+      const runner = t.app.get(DataSource).createQueryRunner();
+      await runner.startTransaction();
+      try {
+        // This backend's counts not yet flushed to the cumulative statistics: compare before and after.
+        const updates = async () =>
+          (
+            await runner.query(
+              `SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS hot FROM pg_stat_xact_user_tables WHERE relname = 'vouchers'`,
+            )
+          )[0] as { updated: number; hot: number };
+        const before = await updates();
+        expect(await t.app.get(VouchersService).markRedeemed(runner.manager, v.id, new Date())).toBe(true);
+        const after = await updates();
+        expect({ updated: after.updated - before.updated, hot: after.hot - before.hot }).toEqual({ updated: 1, hot: 1 });
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
     });
 
     it('purges idempotency keys older than 24 hours and keeps newer ones', async () => {
