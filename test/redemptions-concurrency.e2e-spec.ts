@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
+import { Client } from 'pg';
 import { ApiClient } from './support/http';
 import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound } from './support/factories';
 import { bootTestApp, TestApp } from './support/test-app';
@@ -76,6 +79,88 @@ describe('checkout redemption under concurrency', () => {
     const reused = await redeem(key, v.code, idempotencyKey, 30000);
     expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
+  });
+
+  describe('a retry while its original is inside the one statement (which records the key only as it commits)', () => {
+    let blocker: Client;
+    let redis: Redis;
+
+    beforeAll(async () => {
+      redis = new Redis(t.redisUrl);
+      blocker = new Client({ connectionString: t.db.url });
+      await blocker.connect();
+    });
+
+    afterAll(async () => {
+      await blocker.end();
+      redis.disconnect();
+    });
+
+    /** Polls until `check` holds; the test fails (times out) if it never does. */
+    async function eventually(check: () => Promise<boolean>): Promise<void> {
+      while (!(await check())) await sleep(20);
+    }
+
+    /** Until a statement of the app waits for a lock that `blocker` holds. */
+    const statementBlocked = () =>
+      eventually(async () => {
+        const [{ n }] = await t.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return n > 0;
+      });
+
+    /**
+     * Until `count` redemptions of the merchant passed the rate limiter, the last step before
+     * the service; then a moment for them to reach it.
+     */
+    const admitted = async (merchantId: string, count: number) => {
+      await eventually(async () => Number(await redis.get(`rl:redemptions.merchant:merchant:${merchantId}`)) >= count);
+      await sleep(300);
+    };
+
+    it('the same body gets 409 IDEMPOTENCY_IN_PROGRESS, another body 422 IDEMPOTENCY_KEY_REUSED; later retries the original answer', async () => {
+      const { merchant: shop, apiKey } = await makeMerchant(api, bureau);
+      const v = await insertVoucher(t.db, denominationId);
+      const idempotencyKey = randomUUID();
+      // Holding the voucher's row keeps the original's statement waiting, its key not yet recorded.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM vouchers WHERE id = $1 FOR UPDATE', [v.id]);
+      const original = redeem(apiKey, v.code, idempotencyKey);
+      await statementBlocked();
+      const sameBody = redeem(apiKey, v.code, idempotencyKey);
+      const otherBody = redeem(apiKey, v.code, idempotencyKey, 30000);
+      await admitted(shop.id, 3);
+      await blocker.query('ROLLBACK');
+
+      const [first, retry, reused] = await Promise.all([original, sameBody, otherBody]);
+      expect(first.status).toBe(201);
+      expect([retry.status, retry.body.code, retry.headers.get('retry-after')]).toEqual([409, 'IDEMPOTENCY_IN_PROGRESS', '1']);
+      expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+      const later = await redeem(apiKey, v.code, idempotencyKey);
+      expect([later.status, later.text, later.headers.get('idempotent-replayed')]).toEqual([201, first.text, 'true']);
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
+    });
+
+    it('retries of a request completed earlier, sent together, all get its answer (none is told it is in progress)', async () => {
+      const { merchant: shop, apiKey } = await makeMerchant(api, bureau);
+      const v = await insertVoucher(t.db, denominationId);
+      const idempotencyKey = randomUUID();
+      const first = await redeem(apiKey, v.code, idempotencyKey);
+      expect(first.status).toBe(201);
+      // The first retry's statement waits for the key table; the others arrive meanwhile.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE idempotency_keys IN SHARE MODE');
+      const retries = [redeem(apiKey, v.code, idempotencyKey)];
+      await statementBlocked();
+      retries.push(...Array.from({ length: 4 }, () => redeem(apiKey, v.code, idempotencyKey)));
+      await admitted(shop.id, 6);
+      await blocker.query('ROLLBACK');
+
+      for (const retry of await Promise.all(retries)) {
+        expect([retry.status, retry.text, retry.headers.get('idempotent-replayed')]).toEqual([201, first.text, 'true']);
+      }
+    });
   });
 
   it("batched in one statement, one request's key conflict never decides another's", async () => {

@@ -104,10 +104,7 @@ export class IdempotencyService {
       if (!stored) continue; // purged or released since our insert: claim again
       switch (decideExistingKey(stored, fingerprint)) {
         case 'reused':
-          throw new DomainError(
-            'IDEMPOTENCY_KEY_REUSED',
-            'This Idempotency-Key was already used with a different request; use a new key for a new request',
-          );
+          throw keyReused();
         case 'in-progress':
           throw this.inProgress();
         case 'replay':
@@ -120,6 +117,16 @@ export class IdempotencyService {
       }
     }
     throw this.inProgress();
+  }
+
+  /**
+   * The answer to a request whose key another request of this process is working on outside
+   * the key's row (the redemption fast path, which records its key only when it commits):
+   * the answer it would get if that request held the key.
+   */
+  refuseWhileHeld(heldFingerprint: string, fingerprint: string): DomainError {
+    const decision = decideExistingKey({ fingerprint: heldFingerprint, state: 'in_progress', stale: false }, fingerprint);
+    return decision === 'reused' ? keyReused() : this.inProgress();
   }
 
   private replay(status: number, body: unknown): IdempotentResult<unknown> {
@@ -145,4 +152,11 @@ export class IdempotencyService {
   purgeExpired(): Promise<number> {
     return this.store.purgeExpired();
   }
+}
+
+function keyReused(): DomainError {
+  return new DomainError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'This Idempotency-Key was already used with a different request; use a new key for a new request',
+  );
 }

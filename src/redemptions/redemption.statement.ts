@@ -107,10 +107,11 @@ interface Pending {
  * commit one level up: while statements are in flight, arriving redemptions queue, and the
  * next statement takes all of them (up to MAX_BATCH) with one round trip and one
  * synchronous commit. Each request still gets only its own outcome, and only after the
- * commit that holds its redemption. Two requests with the same voucher or the same key never
- * share a statement; a statement that fails on a key or a deadlock (a concurrent request with
- * the same key or vouchers, both rare) is retried one redemption per statement, so one
- * request's conflict never decides another's.
+ * commit that holds its redemption. Two requests for the same voucher never share a
+ * statement (RedemptionsService never sends two with one key at once); a statement that
+ * fails on a key or a deadlock (a concurrent request with the same key or vouchers, both
+ * rare) is retried one redemption per statement, so one request's conflict never decides
+ * another's.
  */
 @Injectable()
 export class RedemptionStatement {
@@ -148,18 +149,17 @@ export class RedemptionStatement {
     await this.deliver(batch, outcome);
   }
 
-  /** The oldest waiting redemptions, at most one per voucher and per key. */
+  /** The oldest waiting redemptions, at most one per voucher. */
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
-    const seen = new Set<string>();
+    const codes = new Set<string>();
     for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH;) {
-      const { code, merchantId, idempotencyKey } = this.queue[i].redemption;
-      const keyId = `${merchantId} ${idempotencyKey}`;
-      if (seen.has(code) || seen.has(keyId)) {
+      const { code } = this.queue[i].redemption;
+      if (codes.has(code)) {
         i++;
         continue;
       }
-      seen.add(code).add(keyId);
+      codes.add(code);
       batch.push(...this.queue.splice(i, 1));
     }
     return batch;

@@ -48,6 +48,9 @@ export type RedemptionScope = { merchantId: string } | { merchantId?: undefined 
  */
 @Injectable()
 export class RedemptionsService {
+  /** This process's redemptions in the one statement, by merchant and key (see redeem). */
+  private readonly inStatement = new Map<string, { fingerprint: string; made: Promise<boolean> }>();
+
   constructor(
     @InjectRepository(Redemption) private readonly redemptions: Repository<Redemption>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -70,24 +73,49 @@ export class RedemptionsService {
    * one commit); otherwise, or when the key is already known, step by step, which finds the
    * precise refusal, replay or conflict. Both paths give the same answers (see
    * redemption.statement.ts).
+   *
+   * The statement records the key only as it commits, so a retry arriving while its original
+   * is still in this process's statement cannot see the key held, as it would on the
+   * step-by-step path. It waits for the original's outcome instead: if the original made the
+   * redemption, the retry gets what a held key answers (409 IDEMPOTENCY_IN_PROGRESS, or 422
+   * for another body); if not, the key was used before or the request was refused, which the
+   * step-by-step path decides for both.
    */
   async redeem(merchantId: string, idempotencyKey: string, input: RedeemVoucherDto): Promise<IdempotentResult<RedemptionView>> {
     const request: IdempotentRequest = { merchantId, key: idempotencyKey, operation: REDEEM_OPERATION, payload: identifyingPayload(input) };
     return this.counted(this.metrics.redemptions, 'created', async () => {
       const code = normaliseVoucherCode(input.code);
-      const redeemed =
-        code &&
-        (await this.statement.redeem({
-          id: randomUUID(),
-          merchantId,
-          code,
-          orderAmount: input.orderAmount,
-          orderRef: input.orderRef ?? null,
-          at: new Date(),
-          idempotencyKey,
-          fingerprint: requestFingerprint(request.operation, request.payload),
-        }));
-      return redeemed ? { body: redeemed, replayed: false } : this.redeemStepByStep(request, input);
+      if (!code) return this.redeemStepByStep(request, input);
+      const fingerprint = requestFingerprint(request.operation, request.payload);
+      const keyId = `${merchantId} ${idempotencyKey}`;
+      const original = this.inStatement.get(keyId);
+      if (original) {
+        if (await original.made) throw this.idempotency.refuseWhileHeld(original.fingerprint, fingerprint);
+        return this.redeemStepByStep(request, input);
+      }
+      const redeeming = this.statement.redeem({
+        id: randomUUID(),
+        merchantId,
+        code,
+        orderAmount: input.orderAmount,
+        orderRef: input.orderRef ?? null,
+        at: new Date(),
+        idempotencyKey,
+        fingerprint,
+      });
+      this.inStatement.set(keyId, {
+        fingerprint,
+        made: redeeming.then(
+          (answer) => answer !== undefined,
+          () => false,
+        ),
+      });
+      try {
+        const redeemed = await redeeming;
+        return redeemed ? { body: redeemed, replayed: false } : this.redeemStepByStep(request, input);
+      } finally {
+        this.inStatement.delete(keyId);
+      }
     });
   }
 
