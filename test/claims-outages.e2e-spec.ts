@@ -10,6 +10,7 @@ import { ClaimAnswer, claimBurst, createdIds, residentsNamed, runReconcileComman
 import { bureauToken, claimAs, makeOpenRound } from './support/factories';
 import { ApiClient } from './support/http';
 import { createTestDatabase, createTestRedisUrl, TestDatabase, testEnvironment } from './support/test-app';
+import { until } from './support/wait';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,14 +55,6 @@ async function apiWithOpenRound(env: Record<string, string>) {
   return { api, client, round, denominationId: round.denominations[0].id as string };
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await pause(250);
-  }
-}
-
 describe('flash claims through dependency outages', () => {
   const dir = mkdtempSync(join(tmpdir(), 'juhui-claims-outage-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +91,7 @@ describe('flash claims through dependency outages', () => {
       expect(await runReconcileCommand(env)).toMatch(/reconciled/);
       const stored = await count(db, denominationId);
       // The API's own Redis connection reconnects with backoff; under load that can outlast the burst.
-      await eventually(async () => (await client.get('/health/ready')).status === 200);
+      await until('the API to be ready again', async () => (await client.get('/health/ready')).status === 200, { everyMs: 250 });
       const shown = await client.get(`/api/v1/rounds/${round.id}`);
       expect({ status: shown.status, remaining: shown.body.denominations?.[0]?.remaining }).toEqual({
         status: 200,
@@ -148,7 +141,9 @@ describe('flash claims through dependency outages', () => {
 
       // No restart of the API and no command: it serves claims again on its own.
       let n = 0;
-      await eventually(async () => (await claimAs(client, `pg-resumed-${n++}`, denominationId)).status === 201);
+      await until('claims to succeed again', async () => (await claimAs(client, `pg-resumed-${n++}`, denominationId)).status === 201, {
+        everyMs: 250,
+      });
       const rest = await claimBurst([api.baseUrl], residentsNamed('pg-after', quantity), denominationId);
       expect(rest.filter((a) => a.status !== 201 && a.body?.code !== 'SOLD_OUT')).toEqual([]);
       expect(await count({ query }, denominationId)).toBe(quantity);

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { ApiClient } from './support/http';
 import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound } from './support/factories';
 import { bootTestApp, TestApp } from './support/test-app';
+import { until } from './support/wait';
 
 /**
  * Guarantee 4 under real concurrency: many parallel HTTP requests against one app on the
@@ -96,26 +97,31 @@ describe('checkout redemption under concurrency', () => {
       redis.disconnect();
     });
 
-    /** Polls until `check` holds; the test fails (times out) if it never does. */
-    async function eventually(check: () => Promise<boolean>): Promise<void> {
-      while (!(await check())) await sleep(20);
-    }
-
     /** Until a statement of the app waits for a lock that `blocker` holds. */
     const statementBlocked = () =>
-      eventually(async () => {
-        const [{ n }] = await t.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        return n > 0;
-      });
+      until(
+        "a statement waiting for the blocker's lock",
+        async () => {
+          const [{ n }] = await t.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return n > 0;
+        },
+        { everyMs: 20 },
+      );
 
     /**
      * Until `count` redemptions of the merchant passed the rate limiter, the last step before
      * the service; then a moment for them to reach it.
      */
     const admitted = async (merchantId: string, count: number) => {
-      await eventually(async () => Number(await redis.get(`rl:redemptions.merchant:merchant:${merchantId}`)) >= count);
+      await until(
+        `${count} redemptions past the rate limiter`,
+        async () => Number(await redis.get(`rl:redemptions.merchant:merchant:${merchantId}`)) >= count,
+        {
+          everyMs: 20,
+        },
+      );
       await sleep(300);
     };
 

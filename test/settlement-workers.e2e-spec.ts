@@ -15,17 +15,10 @@ import { settlementProblems } from './support/settlement-invariants';
 import { bootTestApp, TestApp, testEnvironment } from './support/test-app';
 import { startWorkerProcess, WorkerProcess } from './support/worker-process';
 import { startApiProcess } from './support/api-process';
+import { until } from './support/wait';
 
 const minutesAgo = (minutes: number): Date => new Date(Date.now() - minutes * 60_000);
 const WORKER_ENV = { SETTLEMENT_JOB_LOCK_SECONDS: '3', SETTLEMENT_RECOVERY_SECONDS: '1', SETTLEMENT_RETRY_DELAY_MS: '100' };
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * Runs carried out by separate worker processes (`node dist/src/worker.js`): the API here
