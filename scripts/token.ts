@@ -2,21 +2,29 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { parseEnvironment } from '../src/config/app-config';
 import { signToken } from '../src/auth/jwt';
-import type { Principal } from '../src/auth/principal';
+import { STAFF_ROLES, type Principal, type StaffRole } from '../src/auth/principal';
 import { resolveJwtSecret } from '../src/runtime/runtime';
 
 /**
  * Mints a token for local use, signed with AUTH_JWT_SECRET (or the key kept in DATA_DIR):
  *   npm run token -- --role resident --sub r-123
  *   npm run token -- --role merchant --merchant <merchantId>
- *   npm run token -- --role bureau --sub admin
+ *   npm run token -- --role bureau --sub admin [--staff-roles finance,auditor]   (default: every staff role)
  */
+function parseStaffRoles(list: string): StaffRole[] {
+  const roles = list.split(',').map((role) => role.trim());
+  const unknown = roles.filter((role) => !(STAFF_ROLES as readonly string[]).includes(role));
+  if (unknown.length > 0) throw new Error(`--staff-roles takes ${STAFF_ROLES.join(', ')}; unknown: ${unknown.join(', ')}`);
+  return roles as StaffRole[];
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
       role: { type: 'string' },
       sub: { type: 'string' },
       merchant: { type: 'string' },
+      'staff-roles': { type: 'string' },
       ttl: { type: 'string', default: '86400' },
     },
   });
@@ -34,7 +42,12 @@ function main(): void {
       break;
     }
     case 'bureau':
-      principal = { role: 'bureau', userId: values.sub ?? 'local-bureau', username: values.sub ?? 'local-bureau' };
+      principal = {
+        role: 'bureau',
+        userId: values.sub ?? 'local-bureau',
+        username: values.sub ?? 'local-bureau',
+        staffRoles: values['staff-roles'] ? parseStaffRoles(values['staff-roles']) : STAFF_ROLES,
+      };
       break;
     default:
       throw new Error('--role must be resident, merchant or bureau');

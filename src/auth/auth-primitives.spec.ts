@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { hashApiKey, issueApiKey, looksLikeApiKey } from './api-keys';
 import { InvalidTokenError, signToken, verifyToken } from './jwt';
 import { hashPassword, verifyPassword } from './passwords';
+import { isAllowed, type Principal, type StaffRole } from './principal';
 import { readSessionCookie, sessionCookie } from './session-cookie';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
@@ -24,8 +25,13 @@ describe('JWT', () => {
       merchantId: 'm-1',
       via: 'jwt',
     });
-    expect(verifyToken(signToken({ role: 'bureau', userId: 'u-1', username: 'admin' }, SECRET, 60), SECRET)).toMatchObject({
+    expect(
+      verifyToken(signToken({ role: 'bureau', userId: 'u-1', username: 'admin', staffRoles: ['finance'] }, SECRET, 60), SECRET),
+    ).toEqual({
       role: 'bureau',
+      userId: 'u-1',
+      username: 'admin',
+      staffRoles: ['finance'],
     });
   });
 
@@ -65,6 +71,11 @@ describe('JWT', () => {
     ['a header without alg', () => signRaw({ typ: 'JWT' }, { sub: 'r', role: 'resident', exp: 9e9 })],
     ['a string exp', () => signRaw({ alg: 'HS256' }, { sub: 'r', role: 'resident', exp: '9999999999' })],
     ['a truncated signature', () => jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).slice(0, -2)],
+    ['a bureau token without staffRoles', () => jwt.sign({ sub: 'u', role: 'bureau' }, SECRET, { expiresIn: 60 })],
+    [
+      'a bureau token with an unknown staff role',
+      () => jwt.sign({ sub: 'u', role: 'bureau', staffRoles: ['root'] }, SECRET, { expiresIn: 60 }),
+    ],
     ['a fourth segment', () => `${jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 })}.x`],
     [
       'a tampered payload',
@@ -109,5 +120,20 @@ describe('session cookie', () => {
     expect(cookie).toContain('Secure');
     expect(readSessionCookie('a=1; juhui_session=tok.en.value; b=2')).toBe('tok.en.value');
     expect(readSessionCookie('a=1')).toBeUndefined();
+  });
+});
+
+describe('isAllowed', () => {
+  const staff = (...staffRoles: StaffRole[]): Principal => ({ role: 'bureau', userId: 'u', username: 'u', staffRoles });
+  it('lets a staff member through on any of their roles, and `staff` admits every staff member', () => {
+    expect(isAllowed(staff('finance'), ['finance', 'auditor'])).toBe(true);
+    expect(isAllowed(staff('operator'), ['finance', 'auditor'])).toBe(false);
+    expect(isAllowed(staff(), ['staff'])).toBe(true);
+    expect(isAllowed(staff('admin'), ['operator'])).toBe(false);
+  });
+  it('never takes a resident or merchant for staff', () => {
+    expect(isAllowed({ role: 'resident', residentId: 'r' }, ['staff', 'finance'])).toBe(false);
+    expect(isAllowed({ role: 'merchant', merchantId: 'm', via: 'jwt' }, ['merchant'])).toBe(true);
+    expect(isAllowed({ role: 'merchant', merchantId: 'm', via: 'jwt' }, ['resident', 'staff'])).toBe(false);
   });
 });

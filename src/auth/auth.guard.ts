@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { forbidden, unauthenticated } from '../common/errors/domain-error';
 import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './auth.decorators';
 import { AuthService } from './auth.service';
-import type { Role } from './principal';
+import { isAllowed, type Role } from './principal';
 
 function bearerCredential(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -35,7 +35,7 @@ export class AuthGuard implements CanActivate {
     if (credential) request.principal = await this.auth.authenticate(credential);
     if (isPublic) return true;
     if (!request.principal) throw unauthenticated();
-    if (!roles || !roles.includes(request.principal.role)) throw forbidden(`This action is not allowed for role ${request.principal.role}`);
+    if (!roles || !isAllowed(request.principal, roles)) throw forbidden('Your role does not allow this action');
     return true;
   }
 }

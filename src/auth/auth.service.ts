@@ -8,7 +8,7 @@ import { looksLikeApiKey } from './api-keys';
 import { BureauUser } from './bureau-user.entity';
 import { InvalidTokenError, signToken, verifyToken } from './jwt';
 import { generatePassword, hashPassword, verifyPassword } from './passwords';
-import type { BureauPrincipal, Principal } from './principal';
+import { STAFF_ROLES, type BureauPrincipal, type Principal } from './principal';
 import { readSessionCookie } from './session-cookie';
 
 // Compared against when the username is unknown, so a miss costs as much as a hit.
@@ -62,7 +62,12 @@ export class AuthService implements OnApplicationBootstrap {
     if (!user || !valid) throw unauthenticated('Wrong username or password');
     const ttl = this.config.bureauTokenTtlSeconds;
     return {
-      accessToken: signToken({ role: 'bureau', userId: user.id, username: user.username }, this.config.authJwtSecret, ttl),
+      accessToken: signToken(
+        // Until staff accounts exist, the one bureau account is the first admin, who holds every role.
+        { role: 'bureau', userId: user.id, username: user.username, staffRoles: STAFF_ROLES },
+        this.config.authJwtSecret,
+        ttl,
+      ),
       expiresIn: ttl,
     };
   }

@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto';
-import type { Principal } from './principal';
+import { STAFF_ROLES, type Principal, type StaffRole } from './principal';
 
 /** The only header we issue and the only algorithm we accept (never `none`, never another HMAC). */
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
@@ -44,7 +44,7 @@ export function signToken(principal: Principal, secret: string, ttlSeconds: numb
       ? { sub: principal.residentId, role: 'resident' }
       : principal.role === 'merchant'
         ? { sub: principal.merchantId, role: 'merchant', merchantId: principal.merchantId }
-        : { sub: principal.userId, role: 'bureau', username: principal.username };
+        : { sub: principal.userId, role: 'bureau', username: principal.username, staffRoles: principal.staffRoles };
   const signingInput = `${HEADER}.${Buffer.from(JSON.stringify({ ...claims, iat: now, exp: now + ttlSeconds })).toString('base64url')}`;
   return `${signingInput}.${signature(signingInput, secret).toString('base64url')}`;
 }
@@ -77,6 +77,14 @@ export function verifyToken(token: string, secret: string): Principal {
   return principalOf(payload);
 }
 
+/** A token's `staffRoles` claim: only known roles, each once; anything else is refused. */
+function staffRolesOf(claim: unknown): StaffRole[] {
+  if (!Array.isArray(claim)) throw new InvalidTokenError('bureau token needs a staffRoles claim');
+  const roles = claim.filter((role): role is StaffRole => typeof role === 'string' && (STAFF_ROLES as readonly string[]).includes(role));
+  if (roles.length !== claim.length) throw new InvalidTokenError('unknown staff role');
+  return [...new Set(roles)];
+}
+
 function principalOf(payload: Record<string, unknown>): Principal {
   const sub = typeof payload.sub === 'string' && ID_PATTERN.test(payload.sub) ? payload.sub : undefined;
   switch (payload.role) {
@@ -90,7 +98,12 @@ function principalOf(payload: Record<string, unknown>): Principal {
     }
     case 'bureau':
       if (!sub) throw new InvalidTokenError('bureau token needs a sub claim');
-      return { role: 'bureau', userId: sub, username: typeof payload.username === 'string' ? payload.username : sub };
+      return {
+        role: 'bureau',
+        userId: sub,
+        username: typeof payload.username === 'string' ? payload.username : sub,
+        staffRoles: staffRolesOf(payload.staffRoles),
+      };
     default:
       throw new InvalidTokenError('unknown role');
   }

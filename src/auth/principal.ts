@@ -1,13 +1,30 @@
-export type Role = 'resident' | 'merchant' | 'bureau';
+/** The bureau's staff roles (SPEC "Staff and audit"). */
+export const STAFF_ROLES = ['admin', 'operator', 'finance', 'auditor'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** Who a token or key says the caller is: `bureau` is any staff member, whatever their staff roles. */
+export type CallerRole = 'resident' | 'merchant' | 'bureau';
+
+/**
+ * What a route may name in @Roles(): a caller role for residents and merchants, a staff role,
+ * or `staff` for every staff member whatever their roles (statistics).
+ */
+export type Role = 'resident' | 'merchant' | StaffRole | 'staff';
 
 export type Principal =
   | { role: 'resident'; residentId: string }
   | { role: 'merchant'; merchantId: string; via: 'api-key' | 'jwt' }
-  | { role: 'bureau'; userId: string; username: string };
+  | { role: 'bureau'; userId: string; username: string; staffRoles: readonly StaffRole[] };
 
 export type ResidentPrincipal = Extract<Principal, { role: 'resident' }>;
 export type MerchantPrincipal = Extract<Principal, { role: 'merchant' }>;
 export type BureauPrincipal = Extract<Principal, { role: 'bureau' }>;
+
+/** Whether a caller may use a route that allows `allowed`. */
+export function isAllowed(principal: Principal, allowed: readonly Role[]): boolean {
+  if (principal.role !== 'bureau') return allowed.includes(principal.role);
+  return allowed.includes('staff') || principal.staffRoles.some((role) => allowed.includes(role));
+}
 
 /** The caller's id for logs and rate limits: never a secret. */
 export function principalKey(principal: Principal): string {

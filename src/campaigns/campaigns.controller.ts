@@ -20,7 +20,7 @@ function visibleStatuses(principal: Principal | undefined, forList: boolean): re
 export class CampaignsController {
   constructor(private readonly campaigns: CampaignsService) {}
 
-  @Roles('bureau')
+  @Roles('operator')
   @Post()
   async create(@Body() body: CreateCampaignDto) {
     return toCampaignView(await this.campaigns.create(body));
@@ -42,20 +42,20 @@ export class CampaignsController {
     return { ...toCampaignView(campaign), rounds: rounds.map((round) => toRoundView(round)) };
   }
 
-  @Roles('bureau')
+  @Roles('operator')
   @Patch(':id')
   async update(@Param('id', uuidParam) id: string, @Body() body: UpdateCampaignDto) {
     return toCampaignView(await this.campaigns.update(id, body));
   }
 
-  @Roles('bureau')
+  @Roles('operator')
   @Post(':id/publish')
   @HttpCode(200)
   async publish(@Param('id', uuidParam) id: string) {
     return toCampaignView(await this.campaigns.publish(id));
   }
 
-  @Roles('bureau')
+  @Roles('operator')
   @Post(':id/close')
   @HttpCode(200)
   async close(@Param('id', uuidParam) id: string) {
@@ -63,7 +63,7 @@ export class CampaignsController {
   }
 
   /** Adds a round; 422 BUDGET_EXCEEDED when its face value does not fit the campaign budget. */
-  @Roles('bureau')
+  @Roles('operator')
   @Post(':id/rounds')
   async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto) {
     const round = await this.campaigns.createRound(id, body);

@@ -77,13 +77,13 @@ export class RedemptionsController {
   }
 
   /** Merchant: its own redemptions. Bureau: all, or one merchant's with `merchantId`. */
-  @Roles('merchant', 'bureau')
+  @Roles('merchant', 'finance', 'auditor')
   @Get('redemptions')
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListRedemptionsQuery) {
     return this.redemptions.list(scopeOf(principal, query.merchantId), query);
   }
 
-  @Roles('merchant', 'bureau')
+  @Roles('merchant', 'finance', 'auditor')
   @Get('redemptions/:id')
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuidParam) id: string) {
     return this.redemptions.get(scopeOf(principal), id);

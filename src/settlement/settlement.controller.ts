@@ -28,28 +28,28 @@ export class SettlementController {
   ) {}
 
   /** Queues a settlement run; it is carried out by a worker (poll GET /settlements/runs/:id). */
-  @Roles('bureau')
+  @Roles('finance')
   @Post('runs')
   @HttpCode(202)
   async requestRun(@Body() body: RequestRunDto, @CurrentPrincipal() principal: Principal) {
     return toRunView(await this.runs.request(body.cutoff, principalKey(principal)));
   }
 
-  @Roles('bureau')
+  @Roles('finance', 'auditor')
   @Get('runs')
   async listRuns(@Query() query: PaginationQuery) {
     const page = await this.runs.list(query);
     return { items: page.items.map(toRunView), total: page.total };
   }
 
-  @Roles('bureau')
+  @Roles('finance', 'auditor')
   @Get('runs/:id')
   async getRun(@Param('id', uuidParam) id: string) {
     return toRunView(await this.runs.get(id));
   }
 
   /** The bank payout file (UTF-8 CSV with BOM, RFC 4180): one line per merchant with a positive net. */
-  @Roles('bureau')
+  @Roles('finance')
   @Get('runs/:id/payouts.csv')
   @ApiProduces('text/csv')
   async payouts(@Param('id', uuidParam) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -63,7 +63,7 @@ export class SettlementController {
     return file;
   }
 
-  @Roles('merchant', 'bureau')
+  @Roles('merchant', 'finance', 'auditor')
   @Get('statements')
   async listStatements(@Query() query: ListStatementsQuery, @CurrentPrincipal() principal: Principal) {
     const page = await this.statements.list({ ...query, merchantId: statementMerchantFilter(principal, query.merchantId) });
@@ -71,7 +71,7 @@ export class SettlementController {
   }
 
   /** Records the bank transfer of a statement (once). */
-  @Roles('bureau')
+  @Roles('finance')
   @Post('statements/:id/paid')
   @HttpCode(200)
   async markPaid(@Param('id', uuidParam) id: string, @Body() body: MarkPaidDto) {

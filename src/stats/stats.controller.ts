@@ -8,7 +8,7 @@ import { CampaignStats, OverviewStats, StatsService } from './stats.service';
 
 @ApiTags('statistics')
 @ApiBearerAuth()
-@Roles('bureau')
+@Roles('staff')
 @Controller('stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
