@@ -7,7 +7,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
 import { API_PREFIX } from '../src/app.factory';
-import { EmbeddedRedis } from '../src/runtime/embedded-redis';
+import { EmbeddedRedis } from '../scripts/dev/embedded-redis';
 import { bureauToken, makeMerchant } from './support/factories';
 import { ApiClient } from './support/http';
 import { startApiProcess } from './support/api-process';
@@ -89,7 +89,7 @@ describe('operations', () => {
 describe('readiness when Redis is away', () => {
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and ready again once Redis is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'juhui-ready-'));
-    const redis = new EmbeddedRedis({ dataDir: dir, appendOnly: false });
+    const redis = new EmbeddedRedis({ dataDir: dir });
     // The API alone: this is about request handling, not the background workers' reconnects.
     const t = await bootTestApp({ RUN_WORKER: 'false' }, { redisUrl: await redis.start() });
     const api = new ApiClient(t.baseUrl);

@@ -1,34 +1,29 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
-import { ConfigError, parseEnvironment } from '../config/app-config';
+import { ConfigError, loadAppConfig } from '../config/app-config';
 import { runMigrations } from '../database/migrate';
-import { startRuntime } from '../runtime/runtime';
 import { ClaimStateLoader } from './claim-state.loader';
 
 /**
  * `npm run reconcile`: rebuilds the claim engine's Redis state of every claimable round
  * from the vouchers stored in PostgreSQL (the API also does this at every start-up).
- * Safe while API processes are serving claims: see ClaimStateLoader. With DATABASE_URL and
- * REDIS_URL unset it starts the embedded servers of DATA_DIR, so run it while `npm start`
- * is stopped in that set-up (restarting the API reconciles too).
+ * Safe while API processes are serving claims: see ClaimStateLoader. Needs DATABASE_URL and
+ * REDIS_URL; with them unset, `npm run reconcile` runs it through the development launcher on
+ * the embedded servers of DATA_DIR, so run it while `npm start` is stopped in that set-up
+ * (restarting the API reconciles too).
  */
 async function reconcile(): Promise<void> {
-  const env = parseEnvironment(process.env);
-  const runtime = await startRuntime(env, (message) => process.stdout.write(`${message}\n`));
+  const config = loadAppConfig(process.env);
+  await runMigrations(config.databaseUrl);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runWorker: false, seedDemo: false }), {
+    logger: ['error', 'warn'],
+  });
   try {
-    await runMigrations(runtime.config.databaseUrl);
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...runtime.config, runWorker: false, seedDemo: false }), {
-      logger: ['error', 'warn'],
-    });
-    try {
-      const report = await app.get(ClaimStateLoader).reconcileAll();
-      process.stdout.write(`reconciled ${report.rounds} claimable rounds; ${report.remaining} vouchers left to claim\n`);
-    } finally {
-      await app.close();
-    }
+    const report = await app.get(ClaimStateLoader).reconcileAll();
+    process.stdout.write(`reconciled ${report.rounds} claimable rounds; ${report.remaining} vouchers left to claim\n`);
   } finally {
-    await runtime.stop();
+    await app.close();
   }
 }
 

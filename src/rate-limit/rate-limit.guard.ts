@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { principalKey } from '../auth/principal';
-import { RateLimitPolicyName } from './rate-limit.policies';
+import { RateLimitPolicyName } from '../config/rate-limits';
 import { RATE_LIMIT_POLICIES } from './rate-limit.decorator';
 import { rateLimitHeaders, RateLimitService } from './rate-limit.service';
 

@@ -6,7 +6,7 @@ import { DomainError, serviceUnavailable } from '../common/errors/domain-error';
 import { REDIS } from '../redis/redis.module';
 import { defineLuaCommand } from '../redis/lua';
 import { MicroBatcher } from '../common/micro-batcher';
-import { RateLimitPolicy, RateLimitPolicyName } from './rate-limit.policies';
+import { RateLimitPolicy, RateLimitPolicyName } from '../config/rate-limits';
 
 export interface RateLimitState {
   limit: number;

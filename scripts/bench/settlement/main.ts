@@ -7,8 +7,8 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { runMigrations } from '../../../src/database/migrate';
 import { bullConnection, SETTLEMENT_QUEUE } from '../../../src/queues/queues';
-import { EmbeddedPostgres } from '../../../src/runtime/embedded-postgres';
-import { EmbeddedRedis } from '../../../src/runtime/embedded-redis';
+import { EmbeddedPostgres } from '../../dev/embedded-postgres';
+import { EmbeddedRedis } from '../../dev/embedded-redis';
 import { SETTLEMENT_RUN_JOB } from '../../../src/settlement/settlement.jobs';
 
 /**
@@ -79,11 +79,7 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'juhui-bench-settlement-'));
-  const postgres = new EmbeddedPostgres({
-    dataDir: join(dir, 'postgres'),
-    database: 'juhui_bench',
-    settings: { shared_buffers: '1GB', max_wal_size: '4GB' },
-  });
+  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench' });
   const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: false });
   const giveUp = setTimeout(() => {
     process.stderr.write('benchmark gave up after 10 minutes\n');

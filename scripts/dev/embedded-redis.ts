@@ -2,14 +2,17 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { commandPath, freePort, isRoot, livePidFromFile, stopChild, waitForExit, waitForOutput } from './processes';
+import { REDIS_CONF } from './server-config';
 
 export interface EmbeddedRedisOptions {
   /** Folder for the append-only file and the pid file; kept across restarts. */
   dataDir: string;
   port?: number;
   log?: (message: string) => void;
-  /** Append-only persistence (default on). Tests that only need a scratch server may turn it off. */
+  /** Overrides config/redis.conf's append-only persistence (the benchmarks measure both). */
   appendOnly?: boolean;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the launcher, which stops the server after the app. */
+  detached?: boolean;
 }
 
 export class RedisNotInstalledError extends Error {
@@ -35,7 +38,7 @@ function redisServerBinary(log: (message: string) => void): string {
   return installed;
 }
 
-/** A local redis-server child process with append-only persistence under its data folder. */
+/** A local redis-server child process with config/redis.conf's settings and its files under its data folder. */
 export class EmbeddedRedis {
   private child?: ChildProcess;
   private readonly log: (message: string) => void;
@@ -61,30 +64,23 @@ export class EmbeddedRedis {
 
     const port = this.options.port ?? this.port ?? (await freePort());
     this.port = port;
-    const appendOnly = this.options.appendOnly ?? true;
     const args = [
+      REDIS_CONF,
       '--port',
       String(port),
       '--bind',
       '127.0.0.1',
-      '--dir',
-      this.dir,
-      '--appendonly',
-      appendOnly ? 'yes' : 'no',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '',
-      '--daemonize',
-      'no',
       '--protected-mode',
       'yes',
-      '--maxmemory-policy',
-      'noeviction',
+      '--dir',
+      this.dir,
+      '--daemonize',
+      'no',
       '--logfile',
       '',
     ];
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (this.options.appendOnly !== undefined) args.push('--appendonly', this.options.appendOnly ? 'yes' : 'no');
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: this.options.detached });
     this.child = child;
     await waitForOutput(child, child.stdout, 'Ready to accept connections', 'redis-server', 30000);
     child.stdout?.resume();

@@ -1,10 +1,11 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { ensureTraversable, freePort, isRoot, livePidFromFile, stopChild, waitForExit, waitForOutput } from './processes';
+import { POSTGRES_CONF } from './server-config';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's folder; created and initialised when empty, kept across restarts. */
@@ -13,8 +14,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   port?: number;
   log?: (message: string) => void;
-  /** Extra `-c name=value` server settings. */
-  settings?: Record<string, string>;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the launcher, which stops the server after the app. */
+  detached?: boolean;
 }
 
 const SUPERUSER = 'postgres';
@@ -90,6 +91,10 @@ export class EmbeddedPostgres {
       );
     }
     const password = readFileSync(passwordFile, 'utf8').trim();
+    // The server's settings are config/postgres.conf, as docker compose's server's are.
+    const conf = join(this.clusterDir, 'postgresql.conf');
+    copyFileSync(POSTGRES_CONF, conf);
+    if (owner) chownSync(conf, owner.uid, owner.gid);
 
     const orphan = livePidFromFile(join(this.clusterDir, 'postmaster.pid'));
     if (orphan) {
@@ -99,9 +104,8 @@ export class EmbeddedPostgres {
     }
 
     const port = this.options.port ?? (await freePort());
-    const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', max_connections: '300', ...this.options.settings };
-    const args = ['-D', this.clusterDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-    const child = spawn(join(bin, 'postgres'), args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = ['-D', this.clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+    const child = spawn(join(bin, 'postgres'), args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'], detached: this.options.detached });
     this.child = child;
     await waitForOutput(child, child.stderr, 'ready to accept connections', 'PostgreSQL', 60000);
     child.stderr?.resume();
