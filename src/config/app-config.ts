@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { passwordProblem } from '../common/domain/password-policy';
 import { isValidTimeZone } from '../common/time';
 import { parseRateLimits, RateLimitPolicies } from '../rate-limit/rate-limit.policies';
 
@@ -65,8 +66,6 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @IsString()
-  @MinLength(8, { message: 'BUREAU_ADMIN_PASSWORD must be at least 8 characters' })
-  @MaxLength(256)
   BUREAU_ADMIN_PASSWORD?: string;
 
   @IsOptional()
@@ -210,6 +209,9 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const adminPasswordProblem =
+    parsed.BUREAU_ADMIN_PASSWORD === undefined ? undefined : passwordProblem(parsed.BUREAU_ADMIN_PASSWORD, parsed.BUREAU_ADMIN_USERNAME);
+  if (adminPasswordProblem) problems.push(`BUREAU_ADMIN_PASSWORD ${adminPasswordProblem}`);
   if (parsed.NODE_ENV === 'production' && !parsed.AUTH_JWT_SECRET) {
     problems.push('AUTH_JWT_SECRET is required when NODE_ENV=production');
   }

@@ -2,8 +2,12 @@
 export interface RateLimitPolicy {
   points: number;
   durationSeconds: number;
-  /** Whose requests are counted together: the authenticated caller, or the client IP. */
-  by: 'principal' | 'ip';
+  /**
+   * Whose requests are counted together: the authenticated caller, the client IP, or the
+   * `username` a login names (so guessing one account's password from many addresses is
+   * limited too).
+   */
+  by: 'principal' | 'ip' | 'username';
 }
 
 /**
@@ -17,6 +21,9 @@ export const DEFAULT_RATE_LIMITS = {
   'redemptions.merchant': { points: 600, durationSeconds: 60, by: 'principal' },
   'vouchers.verify.merchant': { points: 1200, durationSeconds: 60, by: 'principal' },
   'auth.login.ip': { points: 20, durationSeconds: 60, by: 'ip' },
+  'auth.login.username': { points: 10, durationSeconds: 300, by: 'username' },
+  // Guessing the current password with a stolen token.
+  'auth.password.staff': { points: 10, durationSeconds: 300, by: 'principal' },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 export type RateLimitPolicyName = keyof typeof DEFAULT_RATE_LIMITS;
