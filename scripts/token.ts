@@ -2,21 +2,17 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { parseEnvironment } from '../src/config/app-config';
 import { signToken } from '../src/auth/jwt';
-import { STAFF_ROLES, type Principal, type StaffRole } from '../src/auth/principal';
+import type { Principal } from '../src/auth/principal';
 import { resolveJwtSecret } from '../src/config/jwt-secret';
 
 /**
  * Mints a token for local use, signed with AUTH_JWT_SECRET (or the key kept in DATA_DIR):
  *   npm run token -- --role resident --sub r-123
  *   npm run token -- --role merchant --merchant <merchantId>
- *   npm run token -- --role bureau --sub admin [--staff-roles finance,auditor]   (default: every staff role)
+ * A bureau token is not minted here: it names a session stored on the server, which the API
+ * re-reads on every request, so it comes from POST /api/v1/auth/login (npm start prints the
+ * passwords of the first admin and of the demo staff).
  */
-function parseStaffRoles(list: string): StaffRole[] {
-  const roles = list.split(',').map((role) => role.trim());
-  const unknown = roles.filter((role) => !(STAFF_ROLES as readonly string[]).includes(role));
-  if (unknown.length > 0) throw new Error(`--staff-roles takes ${STAFF_ROLES.join(', ')}; unknown: ${unknown.join(', ')}`);
-  return roles as StaffRole[];
-}
 
 function main(): void {
   const { values } = parseArgs({
@@ -24,7 +20,6 @@ function main(): void {
       role: { type: 'string' },
       sub: { type: 'string' },
       merchant: { type: 'string' },
-      'staff-roles': { type: 'string' },
       ttl: { type: 'string', default: '86400' },
     },
   });
@@ -42,15 +37,9 @@ function main(): void {
       break;
     }
     case 'bureau':
-      principal = {
-        role: 'bureau',
-        userId: values.sub ?? 'local-bureau',
-        username: values.sub ?? 'local-bureau',
-        staffRoles: values['staff-roles'] ? parseStaffRoles(values['staff-roles']) : STAFF_ROLES,
-      };
-      break;
+      throw new Error('bureau tokens name a server-side session: sign in with POST /api/v1/auth/login instead');
     default:
-      throw new Error('--role must be resident, merchant or bureau');
+      throw new Error('--role must be resident or merchant');
   }
   if (!Number.isInteger(ttl) || ttl < 1) throw new Error('--ttl must be a positive number of seconds');
   const env = parseEnvironment(process.env);

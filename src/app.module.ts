@@ -17,6 +17,7 @@ import { RedemptionsModule } from './redemptions/redemptions.module';
 import { VouchersModule } from './vouchers/vouchers.module';
 import { bullConnection } from './queues/queues';
 import { RedisModule } from './redis/redis.module';
+import { StaffModule } from './staff/staff.module';
 import { StatsModule } from './stats/stats.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 
@@ -34,6 +35,7 @@ export class AppModule {
         MetricsModule,
         RateLimitModule,
         AuthModule,
+        StaffModule,
         CampaignsModule,
         MerchantsModule,
         VouchersModule,

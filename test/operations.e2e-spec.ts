@@ -146,6 +146,21 @@ describe('a real API process', () => {
       );
       expect(windows[0]).toEqual({ open: true, upcoming: true });
 
+      // One demo staff member per role, each signing in with the password printed once (never in a log line).
+      const staff = [...server.output().matchAll(/^ {4}(\w+) +username "(demo\.\w+)", password "([^"]+)"$/gm)].map(
+        ([, role, username, password]) => ({
+          role,
+          username,
+          password,
+        }),
+      );
+      expect(staff.map((member) => member.role)).toEqual(['admin', 'operator', 'finance', 'auditor']);
+      for (const member of staff) {
+        const login = await api.post('/api/v1/auth/login', { username: member.username, password: member.password });
+        expect(login.status).toBe(200);
+        expect((jwt.decode(login.body.accessToken) as jwt.JwtPayload).staffRoles).toEqual([member.role]);
+      }
+
       const { apiKey } = await makeMerchant(api, bureau, {
         settlementAccount: { bankName: '中国银行', accountName: '日志测试', accountNumber: '6222029876543210987' },
       });
@@ -158,6 +173,7 @@ describe('a real API process', () => {
       expect(output).toContain('"msg":"request completed"');
       expect(output).toContain('SIGTERM received');
       for (const secret of ['6222029876543210987', apiKey, bureau, TEST_JWT_SECRET]) expect(output).not.toContain(secret);
+      for (const { password } of staff) expect(output.split(password)).toHaveLength(2); // printed once, logged never
     } finally {
       await server.kill('SIGKILL');
       await db.close();

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { MerchantsModule } from '../merchants/merchants.module';
-import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
-import { BureauUser } from './bureau-user.entity';
 
+/**
+ * Credentials and the one guard. Staff accounts, logins and sessions live in src/staff, which
+ * provides the BureauSessions this module's AuthService asks (StaffModule is global).
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([BureauUser]), MerchantsModule],
-  controllers: [AuthController],
+  imports: [MerchantsModule],
   providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService],
 })

@@ -2,8 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { CronExpressionParser } from 'cron-parser';
+import { passwordProblem } from '../common/domain/password-policy';
 import { isValidTimeZone } from '../common/time';
 import { resolveJwtSecret } from './jwt-secret';
 import { applyRateLimitOverrides, RateLimitPolicies, readRateLimitPolicies } from './rate-limits';
@@ -71,8 +72,6 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @IsString()
-  @MinLength(8, { message: 'BUREAU_ADMIN_PASSWORD must be at least 8 characters' })
-  @MaxLength(256)
   BUREAU_ADMIN_PASSWORD?: string;
 
   @IsOptional()
@@ -225,6 +224,9 @@ function validateEnvironment(env: NodeJS.ProcessEnv): { parsed: EnvironmentVaria
   if (typeof parsed.DATA_DIR === 'string' && existsSync(parsed.DATA_DIR) && !statSync(parsed.DATA_DIR).isDirectory()) {
     problems.push(`DATA_DIR "${resolve(parsed.DATA_DIR)}" exists and is not a folder`);
   }
+  const adminPasswordProblem =
+    parsed.BUREAU_ADMIN_PASSWORD === undefined ? undefined : passwordProblem(parsed.BUREAU_ADMIN_PASSWORD, parsed.BUREAU_ADMIN_USERNAME);
+  if (adminPasswordProblem) problems.push(`BUREAU_ADMIN_PASSWORD ${adminPasswordProblem}`);
   if (parsed.NODE_ENV === 'production' && !parsed.AUTH_JWT_SECRET) {
     problems.push('AUTH_JWT_SECRET is required when NODE_ENV=production');
   }

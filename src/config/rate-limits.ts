@@ -2,12 +2,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_DIR } from './config-files';
 
+const RATE_LIMIT_KEYS = ['principal', 'ip', 'username'] as const;
+type RateLimitKey = (typeof RATE_LIMIT_KEYS)[number];
+
 /** A fixed window: at most `points` requests per `durationSeconds`, counted per key. */
 export interface RateLimitPolicy {
   points: number;
   durationSeconds: number;
-  /** Whose requests are counted together: the authenticated caller, or the client IP. */
-  by: 'principal' | 'ip';
+  /**
+   * Whose requests are counted together: the authenticated caller, the client IP, or the
+   * `username` a login names (so guessing one account's password from many addresses is
+   * limited too).
+   */
+  by: RateLimitKey;
 }
 
 /**
@@ -21,6 +28,8 @@ export const RATE_LIMIT_POLICY_NAMES = [
   'redemptions.merchant',
   'vouchers.verify.merchant',
   'auth.login.ip',
+  'auth.login.username',
+  'auth.password.staff',
 ] as const;
 
 export type RateLimitPolicyName = (typeof RATE_LIMIT_POLICY_NAMES)[number];
@@ -51,11 +60,13 @@ export function parseRateLimitPolicies(content: unknown, source: string): RateLi
       keys !== 'by,durationSeconds,points' ||
       !isPositiveInteger(policy.points) ||
       !isPositiveInteger(policy.durationSeconds) ||
-      (policy.by !== 'principal' && policy.by !== 'ip')
+      !(RATE_LIMIT_KEYS as readonly unknown[]).includes(policy.by)
     ) {
-      throw new Error(`${source} policy "${name}" must be { "points": n ≥ 1, "durationSeconds": n ≥ 1, "by": "principal" | "ip" }`);
+      throw new Error(
+        `${source} policy "${name}" must be { "points": n ≥ 1, "durationSeconds": n ≥ 1, "by": ${RATE_LIMIT_KEYS.map((key) => `"${key}"`).join(' | ')} }`,
+      );
     }
-    policies[name] = { points: policy.points, durationSeconds: policy.durationSeconds, by: policy.by };
+    policies[name] = { points: policy.points, durationSeconds: policy.durationSeconds, by: policy.by as RateLimitKey };
   }
   return policies as RateLimitPolicies;
 }

@@ -31,7 +31,13 @@ export class RateLimitGuard implements CanActivate {
    * is ignored.
    */
   private keyFor(name: RateLimitPolicyName, request: AuthenticatedRequest): string {
-    if (this.limits.policy(name).by === 'ip' || !request.principal) return `ip:${request.ip}`;
+    const by = this.limits.policy(name).by;
+    if (by === 'username') {
+      // Guards run before validation: a body without a usable username is counted by address (and then refused as invalid).
+      const username = (request.body as { username?: unknown } | undefined)?.username;
+      return typeof username === 'string' && username.length <= 64 ? `username:${username.toLowerCase()}` : `ip:${request.ip}`;
+    }
+    if (by === 'ip' || !request.principal) return `ip:${request.ip}`;
     return principalKey(request.principal);
   }
 }
