@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { ClaimsModule } from './claims/claims.module';
@@ -35,6 +36,7 @@ export class AppModule {
         MetricsModule,
         RateLimitModule,
         AuthModule,
+        AuditModule,
         StaffModule,
         CampaignsModule,
         MerchantsModule,
