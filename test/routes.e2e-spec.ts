@@ -59,6 +59,7 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'GET /api/v1/settlements/runs/:id/payouts.csv': ['finance'],
   'GET /api/v1/settlements/statements': ['merchant', 'finance', 'auditor'],
   'POST /api/v1/settlements/statements/:id/paid': ['finance'],
+  'GET /api/v1/audit/events': ['auditor', 'admin'],
   'GET /api/v1/stats/overview': STAFF,
   'GET /api/v1/stats/campaigns/:id': STAFF,
   'GET /api/v1/stats/campaigns/:id/export.csv': STAFF,

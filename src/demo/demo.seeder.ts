@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { systemAuditContext } from '../audit/audit-context';
 import { generatePassword } from '../auth/passwords';
 import { STAFF_ROLES } from '../auth/principal';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -70,7 +71,12 @@ export class DemoSeeder {
     for (const role of STAFF_ROLES) {
       const username = `demo.${role}`;
       const password = generatePassword();
-      if (await this.staff.insertIfAbsent({ username, displayName: `演示 Demo ${role}`, roles: [role], password })) {
+      if (
+        await this.staff.insertIfAbsent(
+          { username, displayName: `演示 Demo ${role}`, roles: [role], password },
+          systemAuditContext('demo-seed'),
+        )
+      ) {
         lines.push(`    ${role.padEnd(9)} username "${username}", password "${password}"`);
       }
     }

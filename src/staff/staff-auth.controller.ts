@@ -1,6 +1,8 @@
 import { Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { CurrentPrincipal, Public, Roles } from '../auth/auth.decorators';
 import type { BureauPrincipal } from '../auth/principal';
 import { clearedSessionCookie, sessionCookie } from '../auth/session-cookie';
@@ -27,7 +29,7 @@ export class StaffAuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const session = await this.staff.login(body.username, body.password);
+    const session = await this.staff.login(body.username, body.password, request.id);
     void reply.header('set-cookie', sessionCookie(session.accessToken, session.expiresIn, overTls(request)));
     return session;
   }
@@ -38,10 +40,11 @@ export class StaffAuthController {
   @HttpCode(204)
   async logout(
     @CurrentPrincipal() principal: BureauPrincipal,
+    @CurrentAuditContext() context: AuditContext,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.staff.logout(principal);
+    await this.staff.logout(principal, context);
     void reply.header('set-cookie', clearedSessionCookie(overTls(request)));
   }
 
@@ -50,7 +53,11 @@ export class StaffAuthController {
   @RateLimit('auth.password.staff')
   @Post('password')
   @HttpCode(204)
-  async changePassword(@CurrentPrincipal() principal: BureauPrincipal, @Body() body: ChangePasswordDto) {
-    await this.staff.changeOwnPassword(principal, body.currentPassword, body.newPassword);
+  async changePassword(
+    @CurrentPrincipal() principal: BureauPrincipal,
+    @Body() body: ChangePasswordDto,
+    @CurrentAuditContext() context: AuditContext,
+  ) {
+    await this.staff.changeOwnPassword(principal, body.currentPassword, body.newPassword, context);
   }
 }

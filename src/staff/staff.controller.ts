@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { Roles } from '../auth/auth.decorators';
 import { PaginationQuery } from '../common/http/pagination';
 import { uuidParam } from '../common/validation/params';
@@ -16,8 +18,8 @@ export class StaffController {
   constructor(private readonly staff: StaffService) {}
 
   @Post()
-  async create(@Body() body: CreateStaffDto) {
-    return toStaffView(await this.staff.create(body));
+  async create(@Body() body: CreateStaffDto, @CurrentAuditContext() context: AuditContext) {
+    return toStaffView(await this.staff.create(body, context));
   }
 
   @Get()
@@ -28,7 +30,7 @@ export class StaffController {
 
   /** Roles, status or password; disabling or a new password ends the member's sessions at once. */
   @Patch(':id')
-  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateStaffDto) {
-    return toStaffView(await this.staff.update(id, body));
+  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateStaffDto, @CurrentAuditContext() context: AuditContext) {
+    return toStaffView(await this.staff.update(id, body, context));
   }
 }

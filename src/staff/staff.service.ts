@@ -8,8 +8,12 @@ import { passwordProblem } from '../common/domain/password-policy';
 import { DomainError, notFound, unauthenticated } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AuditService } from '../audit/audit.service';
+import { systemAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Staff, StaffStatus } from './staff.entity';
+import { toStaffView } from './staff.view';
 import { StaffSessionsService } from './staff-sessions.service';
 import { endsSessions, leavesAnActiveAdmin, normaliseRoles } from './staff.rules';
 
@@ -50,27 +54,34 @@ export class StaffService implements OnApplicationBootstrap {
     @InjectRepository(Staff) private readonly staff: Repository<Staff>,
     private readonly sessions: StaffSessionsService,
     private readonly uow: UnitOfWork,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(input: NewStaff): Promise<Staff> {
+  async create(input: NewStaff, context: AuditContext): Promise<Staff> {
     checkPassword(input.password, input.username, 'password');
     const passwordHash = await hashPassword(input.password);
-    const inserted = await this.staff
-      .createQueryBuilder()
-      .insert()
-      .values({
-        username: input.username,
-        displayName: input.displayName,
-        roles: normaliseRoles(input.roles, STAFF_ROLES),
-        status: 'active',
-        passwordHash,
-      })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    const id = (inserted.raw as Array<{ id: string }>)[0]?.id;
-    if (!id) throw new DomainError('CONFLICT', `username "${input.username}" is taken`);
-    return this.get(id);
+    const created = await this.uow.run(async (manager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Staff)
+        .values({
+          username: input.username,
+          displayName: input.displayName,
+          roles: normaliseRoles(input.roles, STAFF_ROLES),
+          status: 'active',
+          passwordHash,
+        })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      const id = (inserted.raw as Array<{ id: string }>)[0]?.id;
+      if (!id) throw new DomainError('CONFLICT', `username "${input.username}" is taken`);
+      const member = await manager.findOneByOrFail(Staff, { id });
+      await this.audit.record(manager, context, { action: 'staff.created', subject: { type: 'staff', id }, after: toStaffView(member) });
+      return member;
+    });
+    return created;
   }
 
   async get(id: string): Promise<Staff> {
@@ -90,7 +101,7 @@ export class StaffService implements OnApplicationBootstrap {
    * other at once cannot leave the bureau without one. A new password or disabling ends every
    * session the member holds; a role change holds from the next request without that.
    */
-  async update(id: string, change: StaffChange): Promise<Staff> {
+  async update(id: string, change: StaffChange, context: AuditContext): Promise<Staff> {
     if (change.roles === undefined && change.status === undefined && change.password === undefined) {
       throw new DomainError('VALIDATION_FAILED', 'Give roles, status or password', [{ field: '', problems: ['nothing to change'] }]);
     }
@@ -109,12 +120,18 @@ export class StaffService implements OnApplicationBootstrap {
       }
       await manager.update(Staff, { id }, { roles, status, ...(passwordHash === undefined ? {} : { passwordHash }) });
       if (endsSessions(change)) await this.sessions.revokeAll(manager, id);
+      await this.audit.record(manager, context, {
+        action: 'staff.updated',
+        subject: { type: 'staff', id },
+        before: { roles: member.roles, status: member.status },
+        after: { roles, status, ...(change.password === undefined ? {} : { passwordChanged: true }) },
+      });
     });
     return this.get(id);
   }
 
   /** A staff member's own new password: the current one must be right; every session they hold ends, this one too. */
-  async changeOwnPassword(principal: BureauPrincipal, currentPassword: string, newPassword: string): Promise<void> {
+  async changeOwnPassword(principal: BureauPrincipal, currentPassword: string, newPassword: string, context: AuditContext): Promise<void> {
     checkPassword(newPassword, principal.username, 'newPassword');
     const member = await this.staff.findOne({ select: { id: true, passwordHash: true }, where: { id: principal.userId } });
     if (!member || !(await verifyPassword(currentPassword, member.passwordHash))) {
@@ -124,18 +141,27 @@ export class StaffService implements OnApplicationBootstrap {
     await this.uow.run(async (manager) => {
       await manager.update(Staff, { id: member.id }, { passwordHash });
       await this.sessions.revokeAll(manager, member.id);
+      await this.audit.record(manager, context, { action: 'staff.password_changed', subject: { type: 'staff', id: member.id } });
     });
   }
 
   /** Signs a staff member in: a bureau token naming a new session. A disabled account is refused like a wrong password. */
-  async login(username: string, password: string): Promise<IssuedSession> {
+  async login(username: string, password: string, requestId?: string): Promise<IssuedSession> {
     const member = await this.staff.findOne({
       select: { id: true, username: true, roles: true, status: true, passwordHash: true },
       where: { username },
     });
     const valid = await verifyPassword(password, member?.passwordHash ?? DUMMY_HASH);
     if (!member || !valid || member.status !== 'active') throw unauthenticated('Wrong username or password');
-    const session = await this.uow.run((manager) => this.sessions.open(manager, member.id));
+    const session = await this.uow.run(async (manager) => {
+      const opened = await this.sessions.open(manager, member.id);
+      await this.audit.record(
+        manager,
+        { actor: { type: 'staff', id: member.id, name: member.username }, requestId },
+        { action: 'staff.logged_in', subject: { type: 'staff', id: member.id }, after: { sessionId: opened.id } },
+      );
+      return opened;
+    });
     return {
       accessToken: signToken(
         { role: 'bureau', userId: member.id, username: member.username, staffRoles: member.roles, sessionId: session.id },
@@ -147,8 +173,15 @@ export class StaffService implements OnApplicationBootstrap {
   }
 
   /** Ends the session the caller's token names. */
-  async logout(principal: BureauPrincipal): Promise<void> {
-    await this.uow.run((manager) => this.sessions.revoke(manager, principal.sessionId));
+  async logout(principal: BureauPrincipal, context: AuditContext): Promise<void> {
+    await this.uow.run(async (manager) => {
+      await this.sessions.revoke(manager, principal.sessionId);
+      await this.audit.record(manager, context, {
+        action: 'staff.logged_out',
+        subject: { type: 'staff', id: principal.userId },
+        before: { sessionId: principal.sessionId },
+      });
+    });
   }
 
   /** Creates the first admin from configuration, with every role, when no account has that username yet. */
@@ -156,7 +189,10 @@ export class StaffService implements OnApplicationBootstrap {
     const username = this.config.bureauAdminUsername;
     if (await this.staff.existsBy({ username })) return;
     const password = this.config.bureauAdminPassword ?? generatePassword();
-    const created = await this.insertIfAbsent({ username, displayName: username, roles: [...STAFF_ROLES], password });
+    const created = await this.insertIfAbsent(
+      { username, displayName: username, roles: [...STAFF_ROLES], password },
+      systemAuditContext('bootstrap'),
+    );
     if (!created) return; // another process created it first
     this.logger.log(`created the first bureau admin "${username}"`);
     if (!this.config.bureauAdminPassword) {
@@ -168,9 +204,9 @@ export class StaffService implements OnApplicationBootstrap {
   }
 
   /** Creates an account unless the username exists (start-up, demo seeding): whether it did. */
-  async insertIfAbsent(input: NewStaff): Promise<boolean> {
+  async insertIfAbsent(input: NewStaff, context: AuditContext): Promise<boolean> {
     try {
-      await this.create(input);
+      await this.create(input, context);
       return true;
     } catch (error) {
       if (error instanceof DomainError && error.code === 'CONFLICT') return false;
