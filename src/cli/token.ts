@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { parseEnvironment } from '../src/config/app-config';
-import { signToken } from '../src/auth/jwt';
-import { STAFF_ROLES, type Principal, type StaffRole } from '../src/auth/principal';
-import { resolveJwtSecret } from '../src/runtime/runtime';
+import { parseEnvironment } from '../config/app-config';
+import { signToken } from '../auth/jwt';
+import { STAFF_ROLES, type Principal, type StaffRole } from '../auth/principal';
+import { resolveJwtSecret } from '../runtime/runtime';
 
 /**
  * Mints a token for local use, signed with AUTH_JWT_SECRET (or the key kept in DATA_DIR):

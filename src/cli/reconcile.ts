@@ -1,10 +1,21 @@
 import 'reflect-metadata';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../app.module';
-import { ConfigError, parseEnvironment } from '../config/app-config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ClaimStateLoader } from '../claims/claim-state.loader';
+import { ClaimsModule } from '../claims/claims.module';
+import { AppConfig, ConfigError, parseEnvironment } from '../config/app-config';
 import { runMigrations } from '../database/migrate';
+import { foundationModules } from '../process-modules';
 import { startRuntime } from '../runtime/runtime';
-import { ClaimStateLoader } from './claim-state.loader';
+
+/** Only what the claim state needs: no HTTP, no worker, no seeding. */
+@Module({})
+class ReconcileModule {
+  static forRoot(config: AppConfig) {
+    return { module: ReconcileModule, imports: [...foundationModules(config), EventEmitterModule.forRoot(), ClaimsModule] };
+  }
+}
 
 /**
  * `npm run reconcile`: rebuilds the claim engine's Redis state of every claimable round
@@ -18,7 +29,7 @@ async function reconcile(): Promise<void> {
   const runtime = await startRuntime(env, (message) => process.stdout.write(`${message}\n`));
   try {
     await runMigrations(runtime.config.databaseUrl);
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...runtime.config, runWorker: false, seedDemo: false }), {
+    const app = await NestFactory.createApplicationContext(ReconcileModule.forRoot(runtime.config), {
       logger: ['error', 'warn'],
     });
     try {
