@@ -7,13 +7,17 @@ import { ClaimsModule } from '../claims/claims.module';
 import { AppConfig, ConfigError, parseEnvironment } from '../config/app-config';
 import { runMigrations } from '../database/migrate';
 import { foundationModules } from '../process-modules';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { startRuntime } from '../runtime/runtime';
 
-/** Only what the claim state needs: no HTTP, no worker, no seeding. */
+/** Only what the claim state needs (and the claims controller's rate-limit guard): no HTTP, no worker, no seeding. */
 @Module({})
 class ReconcileModule {
   static forRoot(config: AppConfig) {
-    return { module: ReconcileModule, imports: [...foundationModules(config), EventEmitterModule.forRoot(), ClaimsModule] };
+    return {
+      module: ReconcileModule,
+      imports: [...foundationModules(config), EventEmitterModule.forRoot(), RateLimitModule, ClaimsModule],
+    };
   }
 }
 
