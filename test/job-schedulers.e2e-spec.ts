@@ -17,6 +17,15 @@ function scheduledFor(job: Job): number {
  * registering them, each period's job runs once, not once per process. And an API process
  * with RUN_WORKER=false consumes nothing and schedules nothing.
  */
+/**
+ * The consumers of `queue` connected to this test's Redis database. BullMQ lists workers by
+ * CLIENT LIST, which spans the whole server: the other Jest workers' databases are on it too.
+ */
+async function consumers(queue: Queue, redisUrl: string): Promise<Array<Record<string, string>>> {
+  const db = new URL(redisUrl).pathname.slice(1);
+  return (await queue.getWorkers()).filter((client) => client.db === db);
+}
+
 describe('repeating jobs across processes', () => {
   let t: TestApp;
   const queues: Record<string, Queue> = {};
@@ -36,7 +45,7 @@ describe('repeating jobs across processes', () => {
 
   it('an API process without the worker consumes no queue and registers no schedule', async () => {
     for (const queue of Object.values(queues)) {
-      expect(await queue.getWorkers()).toEqual([]);
+      expect(await consumers(queue, t.redisUrl)).toEqual([]);
       expect(await queue.getJobSchedulers()).toEqual([]);
     }
   });
@@ -46,7 +55,7 @@ describe('repeating jobs across processes', () => {
     workers.push(...(await Promise.all([startWorkerProcess(env), startWorkerProcess(env)])));
     // Both processes consume every queue…
     for (const queue of Object.values(queues)) {
-      await until(`two consumers of ${queue.name}`, async () => (await queue.getWorkers()).length === 2);
+      await until(`two consumers of ${queue.name}`, async () => (await consumers(queue, t.redisUrl)).length === 2);
     }
     // …and registered one schedule per repeating job between them.
     expect((await queues[SETTLEMENT_QUEUE].getJobSchedulers()).map((s) => s.key).sort()).toEqual([
