@@ -7,7 +7,7 @@ import { createWorkerContext } from './app.factory';
 import { launch } from './bootstrap';
 import { REDIS } from './redis/redis.module';
 
-/** The worker entry point: the same application without HTTP, always running the background worker. Tests wait for this line. */
+/** The worker entry point: WorkerModule, the background work without HTTP. Tests wait for this line. */
 const WORKER_READY_LINE = 'Juhui worker is running';
 
 /**
@@ -24,6 +24,6 @@ launch('Worker', async (config) => {
   const beat = (): Promise<void> => redis.ping().then(() => writeFile(HEARTBEAT_FILE, `${new Date().toISOString()}\n`));
   await beat();
   setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS).unref();
-  process.stdout.write(`  ${WORKER_READY_LINE} (settlement queue, pid ${process.pid})\n`);
+  process.stdout.write(`  ${WORKER_READY_LINE} (settlement, maintenance and stats queues, pid ${process.pid})\n`);
   return context;
 });

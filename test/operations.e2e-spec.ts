@@ -70,7 +70,7 @@ describe('operations', () => {
   it('mints tokens for local use with npm run token', () => {
     const token = execFileSync(
       process.execPath,
-      [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'resident', '--sub', 'r-77'],
+      [join(__dirname, '..', 'dist', 'src', 'cli', 'token.js'), '--role', 'resident', '--sub', 'r-77'],
       {
         env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
         encoding: 'utf8',
@@ -78,7 +78,7 @@ describe('operations', () => {
     ).trim();
     expect(jwt.verify(token, TEST_JWT_SECRET)).toMatchObject({ sub: 'r-77', role: 'resident' });
     expect(() =>
-      execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'king'], {
+      execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli', 'token.js'), '--role', 'king'], {
         env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
         stdio: 'pipe',
       }),

@@ -9,7 +9,7 @@ import { runMigrations } from '../../../src/database/migrate';
 import { bullConnection, SETTLEMENT_QUEUE } from '../../../src/queues/queues';
 import { EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { EmbeddedRedis } from '../../dev/embedded-redis';
-import { SETTLEMENT_RUN_JOB } from '../../../src/settlement/settlement.jobs';
+import { SETTLEMENT_JOBS } from '../../../src/queues/queues';
 
 /**
  * npm run bench:settlement — 1,000,000 redemptions over 1,000 merchants, generated straight
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       await db.query(`INSERT INTO settlement_runs (cutoff, status, requested_by) VALUES ($1, 'queued', 'bench') RETURNING id`, [cutoff])
     ).rows;
     started = performance.now();
-    await queue.add(SETTLEMENT_RUN_JOB, { runId: run.id }, { jobId: run.id });
+    await queue.add(SETTLEMENT_JOBS.run, { runId: run.id }, { jobId: run.id });
     await queue.close();
     let state: { status: string; error: string | null; statements: number; redemptions: number; net: string; busy: number };
     let runPeakMb = idleMb;

@@ -173,7 +173,8 @@ async function main(): Promise<void> {
     AUTH_JWT_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
     BUREAU_ADMIN_PASSWORD: PASSWORD,
     LOG_LEVEL: 'warn',
-    RUN_WORKER: 'false',
+    // The worker's modules run the statistics fold, as in a deployment (the app is asked for StatsCompactor below).
+    RUN_WORKER: 'true',
   });
   const db = new Client({ connectionString: config.databaseUrl });
   try {

@@ -1,9 +1,24 @@
 import 'reflect-metadata';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../app.module';
-import { ConfigError, loadAppConfig } from '../config/app-config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ClaimStateLoader } from '../claims/claim-state.loader';
+import { ClaimsModule } from '../claims/claims.module';
+import { AppConfig, ConfigError, loadAppConfig } from '../config/app-config';
 import { runMigrations } from '../database/migrate';
-import { ClaimStateLoader } from './claim-state.loader';
+import { foundationModules } from '../process-modules';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
+
+/** Only what the claim state needs (and the claims controller's rate-limit guard): no HTTP, no worker, no seeding. */
+@Module({})
+class ReconcileModule {
+  static forRoot(config: AppConfig) {
+    return {
+      module: ReconcileModule,
+      imports: [...foundationModules(config), EventEmitterModule.forRoot(), RateLimitModule, ClaimsModule],
+    };
+  }
+}
 
 /**
  * `npm run reconcile`: rebuilds the claim engine's Redis state of every claimable round
@@ -16,9 +31,7 @@ import { ClaimStateLoader } from './claim-state.loader';
 async function reconcile(): Promise<void> {
   const config = loadAppConfig(process.env);
   await runMigrations(config.databaseUrl);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runWorker: false, seedDemo: false }), {
-    logger: ['error', 'warn'],
-  });
+  const app = await NestFactory.createApplicationContext(ReconcileModule.forRoot(config), { logger: ['error', 'warn'] });
   try {
     const report = await app.get(ClaimStateLoader).reconcileAll();
     process.stdout.write(`reconciled ${report.rounds} claimable rounds; ${report.remaining} vouchers left to claim\n`);

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { parseEnvironment } from '../src/config/app-config';
-import { signToken } from '../src/auth/jwt';
-import type { Principal } from '../src/auth/principal';
-import { resolveJwtSecret } from '../src/config/jwt-secret';
+import { parseEnvironment } from '../config/app-config';
+import { signToken } from '../auth/jwt';
+import type { Principal } from '../auth/principal';
+import { resolveJwtSecret } from '../config/jwt-secret';
 
 /**
  * Mints a token for local use, signed with AUTH_JWT_SECRET (or the key kept in DATA_DIR):
