@@ -32,7 +32,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     const credential = bearerCredential(request.headers.authorization);
-    if (credential) request.principal = await this.auth.authenticate(credential);
+    if (credential) request.principal = await this.auth.authenticate(credential, request.ip);
     if (isPublic) return true;
     if (!request.principal) throw unauthenticated();
     if (!roles || !isAllowed(request.principal, roles)) throw forbidden('Your role does not allow this action');

@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MerchantsModule } from '../merchants/merchants.module';
+import { ApiKeysService } from './api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { BureauUser } from './bureau-user.entity';
+import { MerchantApiKey } from './merchant-api-key.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([BureauUser]), MerchantsModule],
+  imports: [TypeOrmModule.forFeature([BureauUser, MerchantApiKey])],
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  providers: [AuthService, ApiKeysService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, ApiKeysService],
 })
 export class AuthModule {}

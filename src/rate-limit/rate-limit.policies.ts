@@ -17,6 +17,8 @@ export const DEFAULT_RATE_LIMITS = {
   'redemptions.merchant': { points: 600, durationSeconds: 60, by: 'principal' },
   'vouchers.verify.merchant': { points: 1200, durationSeconds: 60, by: 'principal' },
   'auth.login.ip': { points: 20, durationSeconds: 60, by: 'ip' },
+  // Failed API keys and tokens per client address: a person mistypes a few, a guesser thousands.
+  'auth.failures.ip': { points: 30, durationSeconds: 60, by: 'ip' },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 export type RateLimitPolicyName = keyof typeof DEFAULT_RATE_LIMITS;

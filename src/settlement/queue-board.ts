@@ -38,7 +38,7 @@ export class QueueBoard implements OnModuleInit {
     void fastify.register(async (scope) => {
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         try {
-          await this.auth.authenticateOperator(request.headers);
+          await this.auth.authenticateOperator(request.headers, request.ip);
         } catch (error) {
           const answer = toErrorResponse(error);
           return reply.status(answer.status).headers(answer.headers).send(answer.body);

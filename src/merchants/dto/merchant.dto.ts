@@ -75,3 +75,11 @@ export class ListMerchantsQuery extends PaginationQuery {
   @IsIn(THEMES)
   theme?: Theme;
 }
+
+export class CreateApiKeyDto {
+  /** Which till or device the key is for, e.g. "till 2". */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  label!: string;
+}
