@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
-import { Merchant } from './merchant.entity';
+import { Merchant, MerchantStatus } from './merchant.entity';
 
 /** The label of the key issued with the merchant's registration. */
 export const REGISTRATION_KEY_LABEL = 'registration';
@@ -70,6 +70,14 @@ export class MerchantsService {
     const merchant = await this.merchants.findOneBy({ id });
     if (!merchant) throw notFound('merchant', id);
     return merchant;
+  }
+
+  /** The merchant's status inside the caller's transaction, share-locked until it ends (a suspension waits for it). */
+  async lockedStatus(manager: EntityManager, id: string): Promise<{ status: MerchantStatus } | undefined> {
+    return (
+      (await manager.findOne(Merchant, { select: { id: true, status: true }, where: { id }, lock: { mode: 'pessimistic_read' } })) ??
+      undefined
+    );
   }
 
   async update(id: string, change: UpdateMerchantDto): Promise<Merchant> {
