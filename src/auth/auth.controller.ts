@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -24,6 +24,7 @@ export class AuthController {
   @RateLimit('auth.login.ip')
   @Post('login')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   async login(@Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const session = await this.auth.login(body.username, body.password);
     void reply.header('set-cookie', sessionCookie(session.accessToken, session.expiresIn, this.config.nodeEnv === 'production'));

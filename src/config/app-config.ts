@@ -69,6 +69,12 @@ export class EnvironmentVariables {
   @MaxLength(256)
   BUREAU_ADMIN_PASSWORD?: string;
 
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,256}$/, { message: 'METRICS_TOKEN must be 16-256 characters without spaces' })
+  METRICS_TOKEN?: string;
+
   @IsOptional()
   @IsString()
   CAMPAIGN_TIMEZONE = 'Asia/Shanghai';
@@ -170,6 +176,7 @@ const ENVIRONMENT_VARIABLES = [
   'AUTH_JWT_SECRET',
   'BUREAU_ADMIN_USERNAME',
   'BUREAU_ADMIN_PASSWORD',
+  'METRICS_TOKEN',
   'CAMPAIGN_TIMEZONE',
   'TRUST_PROXY',
   'RUN_WORKER',
@@ -232,6 +239,8 @@ export interface AppConfig {
   /** Unset: a password is generated and printed once when the admin is created. */
   readonly bureauAdminPassword?: string;
   readonly bureauTokenTtlSeconds: number;
+  /** Unset: /metrics answers anyone. */
+  readonly metricsToken?: string;
   readonly campaignTimezone: string;
   readonly trustProxy: readonly string[];
   readonly runWorker: boolean;
@@ -264,6 +273,7 @@ export function toAppConfig(
     authJwtSecret: resolved.authJwtSecret,
     bureauAdminUsername: env.BUREAU_ADMIN_USERNAME,
     bureauAdminPassword: env.BUREAU_ADMIN_PASSWORD,
+    metricsToken: env.METRICS_TOKEN,
     bureauTokenTtlSeconds: env.BUREAU_TOKEN_TTL_SECONDS,
     campaignTimezone: env.CAMPAIGN_TIMEZONE,
     trustProxy: env.TRUST_PROXY ?? [],
