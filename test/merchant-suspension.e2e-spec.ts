@@ -62,4 +62,32 @@ describe('a suspended merchant', () => {
     expect(second.status).toBe(409);
     expect(second.body.code).toBe('VOUCHER_ALREADY_REDEEMED');
   });
+
+  it('shows what a merchant owes after reversing a settled redemption, and lists the merchants that owe', async () => {
+    const campaign = await makeCampaign(api, bureau);
+    const round = await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 10 }] });
+    const g = await makeMerchant(api, bureau);
+    const h = await makeMerchant(api, bureau);
+    const voucher = await insertVoucher(t.db, round.denominations[0].id);
+    const redeemed = await redeem(g.apiKey, voucher.code);
+    const started = await api.post('/api/v1/settlements/runs', { cutoff: new Date().toISOString() }, { token: bureau });
+    expect(await waitForRun(api, bureau, started.body.id)).toMatchObject({ status: 'completed' });
+    expect((await api.get(`/api/v1/merchants/${g.merchant.id}`, { token: bureau })).body.outstanding).toBe(0);
+    const reversal = await api.post(
+      `/api/v1/redemptions/${redeemed.body.id}/reverse`,
+      { reason: 'returned' },
+      { token: g.apiKey, headers: { 'idempotency-key': randomUUID() } },
+    );
+    expect(reversal.status).toBe(200);
+
+    expect((await api.get(`/api/v1/merchants/${g.merchant.id}`, { token: bureau })).body.outstanding).toBe(5000);
+    expect((await api.get(`/api/v1/merchants/${h.merchant.id}`, { token: bureau })).body.outstanding).toBe(0);
+    const owing = await api.get('/api/v1/merchants?outstanding=true&limit=500', { token: bureau });
+    expect(owing.status).toBe(200);
+    const ids = owing.body.items.map((m: { id: string }) => m.id);
+    expect(ids).toContain(g.merchant.id);
+    expect(ids).not.toContain(h.merchant.id);
+    expect(owing.body.items.every((m: { outstanding: number }) => m.outstanding > 0)).toBe(true);
+    expect((await api.get('/api/v1/merchants?outstanding=yes', { token: bureau })).status).toBe(400);
+  });
 });

@@ -3,7 +3,7 @@ import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
 import type { Merchant } from './merchant.entity';
 
 /** What the API shows of a merchant: the account number always masked. */
-export function toMerchantView(merchant: Merchant) {
+export function toMerchantView(merchant: Merchant, outstanding: number) {
   return {
     id: merchant.id,
     name: merchant.name,
@@ -14,6 +14,8 @@ export function toMerchantView(merchant: Merchant) {
       accountName: merchant.accountName,
       accountNumber: maskAccountNumber(merchant.accountNumber),
     },
+    /** Fen of reversals of settled redemptions not yet recovered from its statements. */
+    outstanding,
     createdAt: merchant.createdAt,
     updatedAt: merchant.updatedAt,
   };

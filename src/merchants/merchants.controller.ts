@@ -20,27 +20,29 @@ export class MerchantsController {
   @Header('Cache-Control', 'no-store')
   async create(@Body() body: CreateMerchantDto) {
     const { merchant, apiKey } = await this.merchants.register(body);
-    return { merchant: toMerchantView(merchant), apiKey };
+    return { merchant: toMerchantView(merchant, 0), apiKey };
   }
 
   @Roles('operator', 'finance', 'auditor')
   @Get()
   async list(@Query() query: ListMerchantsQuery) {
     const page = await this.merchants.list(query);
-    return { items: page.items.map(toMerchantView), total: page.total };
+    return { items: await this.merchants.views(page.items), total: page.total };
   }
 
   @Roles('operator', 'finance', 'auditor')
   @Get(':id')
   async get(@Param('id', uuidParam) id: string) {
-    return toMerchantView(await this.merchants.get(id));
+    const [view] = await this.merchants.views([await this.merchants.get(id)]);
+    return view;
   }
 
   /** Suspends or reactivates a merchant, or changes the themes it is enrolled in. */
   @Roles('operator')
   @Patch(':id')
   async update(@Param('id', uuidParam) id: string, @Body() body: UpdateMerchantDto) {
-    return toMerchantView(await this.merchants.update(id, body));
+    const [view] = await this.merchants.views([await this.merchants.update(id, body)]);
+    return view;
   }
 
   /** Another API key (one per till); the key in the answer is shown this once. */

@@ -6,6 +6,8 @@ import type { Page } from '../common/http/pagination';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
 import { UnitOfWork } from '../database/unit-of-work';
+import { OutstandingService } from '../settlement/outstanding.service';
+import { MerchantView, toMerchantView } from './merchant.view';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
 import { Merchant, MerchantStatus } from './merchant.entity';
 
@@ -18,7 +20,14 @@ export class MerchantsService {
     @InjectRepository(Merchant) private readonly merchants: Repository<Merchant>,
     private readonly uow: UnitOfWork,
     private readonly apiKeys: ApiKeysService,
+    private readonly outstanding: OutstandingService,
   ) {}
+
+  /** Each merchant with what it owes, as the API shows it. */
+  async views(merchants: Merchant[]): Promise<MerchantView[]> {
+    const owed = await this.outstanding.forMerchants(merchants.map((m) => m.id));
+    return merchants.map((m) => toMerchantView(m, owed.get(m.id) ?? 0));
+  }
 
   /** Registers a merchant with its first API key ("registration"), returned here once and stored only as a hash. */
   async register(input: CreateMerchantDto): Promise<{ merchant: Merchant; apiKey: string }> {
@@ -62,6 +71,7 @@ export class MerchantsService {
     const qb = this.merchants.createQueryBuilder('m').orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC');
     if (query.status) qb.andWhere('m.status = :status', { status: query.status });
     if (query.theme) qb.andWhere(':theme = ANY(m.themes)', { theme: query.theme });
+    if (query.outstanding) qb.andWhere('m.id = ANY(:owing)', { owing: await this.outstanding.owingMerchantIds() });
     const [items, total] = await qb.take(query.limit).skip(query.offset).getManyAndCount();
     return { items, total };
   }

@@ -74,6 +74,11 @@ export class ListMerchantsQuery extends PaginationQuery {
   @IsOptional()
   @IsIn(THEMES)
   theme?: Theme;
+
+  /** `true`: only merchants with outstanding deductions. */
+  @IsOptional()
+  @IsIn(['true'])
+  outstanding?: 'true';
 }
 
 export class CreateApiKeyDto {
