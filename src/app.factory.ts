@@ -1,5 +1,6 @@
 import { INestApplication, INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { LogController } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -62,6 +63,23 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
 
+  await app.register(helmet, {
+    // Same-origin scripts only, everywhere: the dashboard, the queue board and Swagger UI
+    // (whose initialiser is a file, /docs/swagger-ui-init.js) load no inline script; styles
+    // may be inline (Swagger UI and the queue board set them), images may be data: URLs.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        // Plain HTTP in development and tests; TLS is the proxy's (HSTS says so there).
+        upgradeInsecureRequests: null,
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
   setUpOpenApi(app);
   await app.init();
   // Only the API serves claims, so only an API process rebuilds their Redis state on start.

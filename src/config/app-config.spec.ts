@@ -73,6 +73,7 @@ describe('configuration', () => {
     AUTH_JWT_SECRET: 'short',
     BUREAU_ADMIN_USERNAME: 'a b',
     BUREAU_ADMIN_PASSWORD: 'short',
+    METRICS_TOKEN: 'has spaces in it, sixteen+',
     CAMPAIGN_TIMEZONE: 'Mars/Olympus',
     TRUST_PROXY: '10.0.0.0/8, proxy.example',
     RUN_WORKER: 'maybe',

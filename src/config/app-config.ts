@@ -74,6 +74,12 @@ export class EnvironmentVariables {
   @IsString()
   BUREAU_ADMIN_PASSWORD?: string;
 
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,256}$/, { message: 'METRICS_TOKEN must be 16-256 characters without spaces' })
+  METRICS_TOKEN?: string;
+
   @IsOptional()
   @IsString()
   CAMPAIGN_TIMEZONE = 'Asia/Shanghai';
@@ -278,6 +284,8 @@ export interface AppConfig {
   /** Unset: a password is generated and printed once when the admin is created. */
   readonly bureauAdminPassword?: string;
   readonly bureauTokenTtlSeconds: number;
+  /** Unset: /metrics answers anyone. */
+  readonly metricsToken?: string;
   readonly campaignTimezone: string;
   readonly trustProxy: readonly string[];
   readonly runWorker: boolean;
@@ -310,6 +318,7 @@ function toAppConfig(
     authJwtSecret: resolved.authJwtSecret,
     bureauAdminUsername: env.BUREAU_ADMIN_USERNAME,
     bureauAdminPassword: env.BUREAU_ADMIN_PASSWORD,
+    metricsToken: env.METRICS_TOKEN,
     bureauTokenTtlSeconds: env.BUREAU_TOKEN_TTL_SECONDS,
     campaignTimezone: env.CAMPAIGN_TIMEZONE,
     trustProxy: env.TRUST_PROXY ?? [],

@@ -30,6 +30,7 @@ export const RATE_LIMIT_POLICY_NAMES = [
   'auth.login.ip',
   'auth.login.username',
   'auth.password.staff',
+  'auth.failures.ip',
 ] as const;
 
 export type RateLimitPolicyName = (typeof RATE_LIMIT_POLICY_NAMES)[number];

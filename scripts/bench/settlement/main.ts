@@ -46,8 +46,8 @@ async function generate(db: Client): Promise<void> {
     )
   ).rows;
   await db.query(
-    `INSERT INTO merchants (name, themes, bank_name, account_name, account_number, api_key_hash, api_key_hint)
-     SELECT '商户' || i, '{catering}', '中国银行', '户名' || i, '6222' || lpad(i::text, 15, '0'), md5(i::text) || md5((-i)::text), 'jhk_' || i
+    `INSERT INTO merchants (name, themes, bank_name, account_name, account_number)
+     SELECT '商户' || i, '{catering}', '中国银行', '户名' || i, '6222' || lpad(i::text, 15, '0')
        FROM generate_series(1, $1) i`,
     [MERCHANTS],
   );

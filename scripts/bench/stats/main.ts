@@ -73,9 +73,8 @@ async function generate(db: Client): Promise<string> {
     UPDATE campaigns c SET allocated = a.total, budget = greatest(c.budget, a.total)
     FROM (SELECT campaign_id, sum(face_value * quantity) AS total FROM denominations GROUP BY campaign_id) a WHERE a.campaign_id = c.id`);
   await db.query(
-    `INSERT INTO merchants (name, themes, bank_name, account_name, account_number, api_key_hash, api_key_hint)
-     SELECT '商户 Merchant ' || m, ARRAY['autos','appliances','catering','farm-goods','new-year-goods'], '中国银行', '商户 ' || m, '62220212345678' || lpad(m::text, 5, '0'),
-            encode(sha256(('bench-key-' || m)::bytea), 'hex'), 'jhk_' || m
+    `INSERT INTO merchants (name, themes, bank_name, account_name, account_number)
+     SELECT '商户 Merchant ' || m, ARRAY['autos','appliances','catering','farm-goods','new-year-goods'], '中国银行', '商户 ' || m, '62220212345678' || lpad(m::text, 5, '0')
      FROM generate_series(1, $1::int) m`,
     [MERCHANTS],
   );
