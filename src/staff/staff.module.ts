@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { BureauSessions } from '../auth/bureau-sessions';
 import { StaffAuthController } from './staff-auth.controller';
 import { StaffSession } from './staff-session.entity';
@@ -15,7 +16,7 @@ import { StaffService } from './staff.service';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([Staff, StaffSession])],
+  imports: [TypeOrmModule.forFeature([Staff, StaffSession]), AuditModule],
   controllers: [StaffController, StaffAuthController],
   providers: [StaffService, StaffSessionsService, { provide: BureauSessions, useExisting: StaffSessionsService }],
   exports: [StaffService, BureauSessions],
