@@ -25,7 +25,7 @@ describe('audit:verify', () => {
     return { code: run.status, out: `${run.stdout}${run.stderr}` };
   };
   const event = async (seq: number): Promise<EventRow> =>
-    (await t.db.query<EventRow>(`SELECT id, seq::text AS seq, after FROM audit_events WHERE seq = $1`, [seq]))[0]!;
+    (await t.db.query<EventRow>(`SELECT id, seq::text AS seq, after FROM audit_events WHERE seq = $1`, [seq]))[0];
 
   beforeAll(async () => {
     t = await bootTestApp();
@@ -52,13 +52,13 @@ describe('audit:verify', () => {
   it('finds a deleted event, in the middle and at the end', async () => {
     for (const where of ['seq = 2', 'seq = (SELECT max(seq) FROM audit_events)']) {
       const [saved] = await t.db.query<Record<string, unknown>>(`SELECT * FROM audit_events WHERE ${where}`);
-      await t.db.query(`DELETE FROM audit_events WHERE id = $1`, [saved!.id]);
+      await t.db.query(`DELETE FROM audit_events WHERE id = $1`, [saved.id]);
       expect(verify()).toMatchObject({ code: 1, out: expect.stringContaining('audit chain BROKEN') });
-      const columns = Object.keys(saved!);
+      const columns = Object.keys(saved);
       await t.db.query(
         `INSERT INTO audit_events (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
         columns.map((column) =>
-          (column === 'before' || column === 'after') && saved![column] !== null ? JSON.stringify(saved![column]) : saved![column],
+          (column === 'before' || column === 'after') && saved[column] !== null ? JSON.stringify(saved[column]) : saved[column],
         ),
       );
       expect(verify().code).toBe(0);
