@@ -1,14 +1,17 @@
 import { INestApplication, INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { LogController } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { ClaimStateLoader } from './claims/claim-state.loader';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { useJsonOnlyBodies } from './common/http/json-body';
 import { createValidationPipe } from './common/validation/validation';
 import type { AppConfig } from './config/app-config';
 import { createLogger, logEveryRequest, NestPinoLogger, requestId } from './logging/logger';
+import { WorkerModule } from './worker.module';
 
 export const API_PREFIX = 'api/v1';
 
@@ -60,17 +63,36 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
 
+  await app.register(helmet, {
+    // Same-origin scripts only, everywhere: the dashboard, the queue board and Swagger UI
+    // (whose initialiser is a file, /docs/swagger-ui-init.js) load no inline script; styles
+    // may be inline (Swagger UI and the queue board set them), images may be data: URLs.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        // Plain HTTP in development and tests; TLS is the proxy's (HSTS says so there).
+        upgradeInsecureRequests: null,
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
   setUpOpenApi(app);
   await app.init();
+  // Only the API serves claims, so only an API process rebuilds their Redis state on start.
+  await app.get(ClaimStateLoader).reconcileAtStart();
   return app;
 }
 
 /**
- * The worker process: the same modules without an HTTP server, with the background worker
- * switched on whatever RUN_WORKER says (that switch is about the API process).
+ * The worker process: no HTTP server, only the background modules (WorkerModule), so it
+ * runs no claim-state rebuild and no admin or demo seeding.
  */
 export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runWorker: true }), { bufferLogs: true });
+  const context = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   context.useLogger(new NestPinoLogger(createLogger(config)));
   await context.init();
   return context;

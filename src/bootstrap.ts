@@ -1,23 +1,20 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigError, parseEnvironment } from './config/app-config';
+import { AppConfig, ConfigError, loadAppConfig } from './config/app-config';
 import { runMigrations } from './database/migrate';
-import { startRuntime } from './runtime/runtime';
 
 /** How long a shutdown may take (a worker hands its run back between merchants) before the process is ended. */
 const SHUTDOWN_GRACE_MS = 30000;
 
 /**
- * The start-up shared by the API and the worker: validate the environment, start embedded
- * servers when no URL is configured, apply migrations, build the process's Nest application
- * with `start`, and close it (then the embedded servers) on SIGTERM/SIGINT.
+ * The start-up shared by the API and the worker: validate the configuration (DATABASE_URL and
+ * REDIS_URL required; `npm start`'s launcher provides embedded servers), apply migrations, build
+ * the process's Nest application with `start`, and close it on SIGTERM/SIGINT.
  */
 export function launch(name: string, start: (config: AppConfig) => Promise<INestApplicationContext>): void {
   const logger = new Logger(name);
   const run = async (): Promise<void> => {
-    const env = parseEnvironment(process.env);
-    const runtime = await startRuntime(env, (message) => logger.log(message));
-    const { config } = runtime;
+    const config = loadAppConfig(process.env);
     let app: INestApplicationContext | undefined;
     let closing = false;
     const shutdown = async (signal: string): Promise<void> => {
@@ -27,7 +24,6 @@ export function launch(name: string, start: (config: AppConfig) => Promise<INest
       const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
       force.unref();
       await app?.close().catch((error: unknown) => logger.error(error));
-      await runtime.stop();
       process.exit(0);
     };
     try {
@@ -38,7 +34,6 @@ export function launch(name: string, start: (config: AppConfig) => Promise<INest
       app = await start(config);
     } catch (error) {
       await app?.close().catch(() => undefined);
-      await runtime.stop();
       throw error;
     }
   };

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '../src/database/migrate';
-import { EmbeddedPostgres } from '../src/runtime/embedded-postgres';
-import { EmbeddedRedis } from '../src/runtime/embedded-redis';
-import { freePort } from '../src/runtime/processes';
+import { EmbeddedPostgres } from '../scripts/dev/embedded-postgres';
+import { EmbeddedRedis } from '../scripts/dev/embedded-redis';
+import { freePort } from '../scripts/dev/processes';
 import { ApiProcess, startApiProcess } from './support/api-process';
 import { ClaimAnswer, claimBurst, createdIds, residentsNamed, runReconcileCommand } from './support/claim-burst';
 import { bureauToken, claimAs, makeOpenRound } from './support/factories';
@@ -65,7 +65,7 @@ describe('flash claims through dependency outages', () => {
     (await db.query<{ id: string }>('SELECT id FROM vouchers WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.id).sort();
 
   it('(f) Redis killed and restarted mid-burst: 503 while away, no 201 without a voucher, none oversold, reconciliation repairs', async () => {
-    const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), port: await freePort(), appendOnly: true });
+    const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), port: await freePort() });
     const redisUrl = await redis.start();
     const db = await createTestDatabase();
     const env = testEnvironment(db, redisUrl);

@@ -231,6 +231,58 @@ describe('Dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it('signs out on the server: afterwards the queue board refuses the cookie; cookie writes need our Origin', async () => {
+    const page = await context.newPage();
+    await page.goto(`${app.baseUrl}/dashboard`);
+    await page.fill('input[name=username]', TEST_ADMIN.username);
+    await page.fill('input[name=password]', TEST_ADMIN.password);
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('[data-figure="budget"]');
+
+    const session = (await context.cookies(app.baseUrl)).find((cookie) => cookie.name === 'juhui_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false });
+    // The context's request client sends the browser's cookies, as the board's own page does.
+    const board = context.request;
+    const queues = `${app.baseUrl}/admin/queues/api/queues`;
+    const pause = `${app.baseUrl}/admin/queues/api/queues/settlement/pause`;
+    const paused = async (): Promise<boolean> =>
+      ((await (await board.get(queues)).json()) as { queues: Array<{ name: string; isPaused: boolean }> }).queues.find(
+        (queue) => queue.name === 'settlement',
+      )!.isPaused;
+    expect((await board.get(queues)).status()).toBe(200);
+
+    // A write carried by the cookie from another site, or with no Origin at all, is refused and changes nothing.
+    expect((await board.put(pause, { headers: { origin: 'https://attacker.example' } })).status()).toBe(403);
+    expect((await board.put(pause)).status()).toBe(403);
+    expect(await paused()).toBe(false);
+    // From our own origin it is done (and undone).
+    expect((await board.put(pause, { headers: { origin: app.baseUrl } })).status()).toBe(200);
+    expect(await paused()).toBe(true);
+    expect(
+      (await board.put(`${app.baseUrl}/admin/queues/api/queues/settlement/resume`, { headers: { origin: app.baseUrl } })).status(),
+    ).toBe(200);
+
+    const [logout] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/logout')),
+      page.click('#logout'),
+    ]);
+    expect(logout.status()).toBe(204);
+    await page.waitForSelector('#login', { state: 'visible' });
+
+    // The browser dropped the cookie, and the session it named is over on the server: a copy kept by anyone is refused.
+    expect((await context.cookies(app.baseUrl)).some((cookie) => cookie.name === 'juhui_session')).toBe(false);
+    expect((await board.get(queues)).status()).toBe(401);
+    const replayed = await fetch(queues, { headers: { cookie: `juhui_session=${session!.value}` } });
+    expect(replayed.status).toBe(401);
+    const replayedPause = await fetch(pause, {
+      method: 'PUT',
+      headers: { cookie: `juhui_session=${session!.value}`, origin: app.baseUrl },
+    });
+    expect(replayedPause.status).toBe(401);
+    expect((await api.get('/api/v1/stats/overview', { token: session!.value })).status).toBe(401);
+    await page.close();
+  });
+
   it('serves the page and its scripts without a token, and no data without one', async () => {
     const page = await api.get('/dashboard');
     expect(page.status).toBe(200);

@@ -44,9 +44,14 @@ describe('merchants', () => {
       expect(response.text).not.toContain(apiKey);
       expect(response.text).toContain('3445');
     }
-    const [stored] = await t.db.query<{ api_key_hash: string }>('SELECT api_key_hash FROM merchants WHERE id = $1', [merchant.id]);
-    expect(stored?.api_key_hash).toHaveLength(64);
-    expect(stored?.api_key_hash).not.toContain(apiKey.slice(4));
+    const stored = await t.db.query<{ key_hash: string; label: string }>(
+      'SELECT key_hash, label FROM merchant_api_keys WHERE merchant_id = $1',
+      [merchant.id],
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.label).toBe('registration');
+    expect(stored[0]?.key_hash).toHaveLength(64);
+    expect(stored[0]?.key_hash).not.toContain(apiKey.slice(4));
   });
 
   it('authenticates a merchant by its API key, and refuses unknown keys', async () => {

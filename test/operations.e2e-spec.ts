@@ -7,7 +7,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
 import { API_PREFIX } from '../src/app.factory';
-import { EmbeddedRedis } from '../src/runtime/embedded-redis';
+import { EmbeddedRedis } from '../scripts/dev/embedded-redis';
 import { bureauToken, makeMerchant } from './support/factories';
 import { ApiClient } from './support/http';
 import { startApiProcess } from './support/api-process';
@@ -70,7 +70,7 @@ describe('operations', () => {
   it('mints tokens for local use with npm run token', () => {
     const token = execFileSync(
       process.execPath,
-      [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'resident', '--sub', 'r-77'],
+      [join(__dirname, '..', 'dist', 'src', 'cli', 'token.js'), '--role', 'resident', '--sub', 'r-77'],
       {
         env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
         encoding: 'utf8',
@@ -78,7 +78,7 @@ describe('operations', () => {
     ).trim();
     expect(jwt.verify(token, TEST_JWT_SECRET)).toMatchObject({ sub: 'r-77', role: 'resident' });
     expect(() =>
-      execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'scripts', 'token.js'), '--role', 'king'], {
+      execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli', 'token.js'), '--role', 'king'], {
         env: { ...process.env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
         stdio: 'pipe',
       }),
@@ -89,7 +89,7 @@ describe('operations', () => {
 describe('readiness when Redis is away', () => {
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and ready again once Redis is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'juhui-ready-'));
-    const redis = new EmbeddedRedis({ dataDir: dir, appendOnly: false });
+    const redis = new EmbeddedRedis({ dataDir: dir });
     // The API alone: this is about request handling, not the background workers' reconnects.
     const t = await bootTestApp({ RUN_WORKER: 'false' }, { redisUrl: await redis.start() });
     const api = new ApiClient(t.baseUrl);
@@ -146,6 +146,21 @@ describe('a real API process', () => {
       );
       expect(windows[0]).toEqual({ open: true, upcoming: true });
 
+      // One demo staff member per role, each signing in with the password printed once (never in a log line).
+      const staff = [...server.output().matchAll(/^ {4}(\w+) +username "(demo\.\w+)", password "([^"]+)"$/gm)].map(
+        ([, role, username, password]) => ({
+          role,
+          username,
+          password,
+        }),
+      );
+      expect(staff.map((member) => member.role)).toEqual(['admin', 'operator', 'finance', 'auditor']);
+      for (const member of staff) {
+        const login = await api.post('/api/v1/auth/login', { username: member.username, password: member.password });
+        expect(login.status).toBe(200);
+        expect((jwt.decode(login.body.accessToken) as jwt.JwtPayload).staffRoles).toEqual([member.role]);
+      }
+
       const { apiKey } = await makeMerchant(api, bureau, {
         settlementAccount: { bankName: '中国银行', accountName: '日志测试', accountNumber: '6222029876543210987' },
       });
@@ -158,6 +173,7 @@ describe('a real API process', () => {
       expect(output).toContain('"msg":"request completed"');
       expect(output).toContain('SIGTERM received');
       for (const secret of ['6222029876543210987', apiKey, bureau, TEST_JWT_SECRET]) expect(output).not.toContain(secret);
+      for (const { password } of staff) expect(output.split(password)).toHaveLength(2); // printed once, logged never
     } finally {
       await server.kill('SIGKILL');
       await db.close();

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { getQueueToken } from '@nestjs/bullmq';
-import { MAINTENANCE_QUEUE } from '../src/queues/queues';
-import { MAINTENANCE_JOBS } from '../src/redemptions/maintenance.jobs';
+import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '../src/queues/queues';
 import { MaintenanceProcessor } from '../src/redemptions/maintenance.processor';
 import { formatVoucherCode } from '../src/vouchers/voucher-code';
 import { VouchersService } from '../src/vouchers/vouchers.service';
@@ -514,7 +513,7 @@ describe('checkout redemption', () => {
       });
       expect((await verify(shop.key, { code: overdue[0].code, orderAmount: 25000 })).body.reason).toBe('VOUCHER_EXPIRED');
 
-      const changed = await t.app.get(MaintenanceProcessor).process({ name: MAINTENANCE_JOBS.expireVouchers.name } as never);
+      const changed = await t.app.get(MaintenanceProcessor).process({ name: MAINTENANCE_JOBS.expireVouchers } as never);
       expect(changed.changed).toBeGreaterThanOrEqual(3);
       for (const v of overdue) expect(await voucherStatus(v.id)).toBe('expired');
       expect(await voucherStatus(valid.id)).toBe('claimed');
@@ -580,7 +579,7 @@ describe('checkout redemption', () => {
          VALUES ($1, 'ancient', repeat('0', 64), 'completed', 201, '{}', now() - interval '25 hours')`,
         [shop.id],
       );
-      await t.app.get(MaintenanceProcessor).process({ name: MAINTENANCE_JOBS.purgeIdempotencyKeys.name } as never);
+      await t.app.get(MaintenanceProcessor).process({ name: MAINTENANCE_JOBS.purgeIdempotencyKeys } as never);
       expect(await count(`SELECT count(*) AS n FROM idempotency_keys WHERE key = 'ancient'`)).toBe(0);
       expect(await count(`SELECT count(*) AS n FROM idempotency_keys WHERE key = $1`, [key])).toBe(1);
     });
@@ -588,9 +587,7 @@ describe('checkout redemption', () => {
     it('schedules both jobs on the maintenance queue when the worker runs', async () => {
       const queue = t.app.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
       const schedulers = await queue.getJobSchedulers();
-      expect(schedulers.map((s) => s.key).sort()).toEqual(
-        [MAINTENANCE_JOBS.purgeIdempotencyKeys.name, MAINTENANCE_JOBS.expireVouchers.name].sort(),
-      );
+      expect(schedulers.map((s) => s.key).sort()).toEqual([MAINTENANCE_JOBS.purgeIdempotencyKeys, MAINTENANCE_JOBS.expireVouchers].sort());
     });
   });
 

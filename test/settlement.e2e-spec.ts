@@ -198,6 +198,21 @@ describe('settlement (API with the worker in process)', () => {
     );
   });
 
+  it('writes a merchant and account holder named as spreadsheet formulas as inert text in the payout file', async () => {
+    const formula = await merchant({
+      name: '=HYPERLINK("http://x","y")',
+      settlementAccount: { bankName: '@SUM(1)', accountName: '-2+3+cmd', accountNumber: '6222020200112233446' },
+    });
+    await insertRedemptions(t.db, source, formula, [{ at: minutesAgo(3), faceValue: 250 }]);
+    const run = await settle();
+    const file = await api.get(`/api/v1/settlements/runs/${run.id}/payouts.csv`, { token: bureau });
+    expect(file.status).toBe(200);
+    const [statement] = await statementsOf(formula);
+    expect(file.text.split('\r\n')).toContain(
+      `"'=HYPERLINK(""http://x"",""y"")",'@SUM(1),'-2+3+cmd,6222020200112233446,2.50,${statement.id}`,
+    );
+  });
+
   it('records a statement as paid once (409 INVALID_STATE after), with the bank reference', async () => {
     const m = await merchant();
     await insertRedemptions(t.db, source, m, [{ at: minutesAgo(2), faceValue: 8800 }]);

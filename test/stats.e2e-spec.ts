@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { StatsCompactor } from '../src/stats/stats.compactor';
-import { fenToYuan } from '../src/stats/money';
+import { fenToYuan } from '../src/common/money';
 import { bullConnection, SETTLEMENT_QUEUE } from '../src/queues/queues';
 import {
   bureauToken,

@@ -26,12 +26,16 @@ describe('JWT', () => {
       via: 'jwt',
     });
     expect(
-      verifyToken(signToken({ role: 'bureau', userId: 'u-1', username: 'admin', staffRoles: ['finance'] }, SECRET, 60), SECRET),
+      verifyToken(
+        signToken({ role: 'bureau', userId: 'u-1', username: 'admin', staffRoles: ['finance'], sessionId: 's-1' }, SECRET, 60),
+        SECRET,
+      ),
     ).toEqual({
       role: 'bureau',
       userId: 'u-1',
       username: 'admin',
       staffRoles: ['finance'],
+      sessionId: 's-1',
     });
   });
 
@@ -71,10 +75,11 @@ describe('JWT', () => {
     ['a header without alg', () => signRaw({ typ: 'JWT' }, { sub: 'r', role: 'resident', exp: 9e9 })],
     ['a string exp', () => signRaw({ alg: 'HS256' }, { sub: 'r', role: 'resident', exp: '9999999999' })],
     ['a truncated signature', () => jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 }).slice(0, -2)],
-    ['a bureau token without staffRoles', () => jwt.sign({ sub: 'u', role: 'bureau' }, SECRET, { expiresIn: 60 })],
+    ['a bureau token without staffRoles', () => jwt.sign({ sub: 'u', role: 'bureau', sid: 's' }, SECRET, { expiresIn: 60 })],
+    ['a bureau token without a session', () => jwt.sign({ sub: 'u', role: 'bureau', staffRoles: ['admin'] }, SECRET, { expiresIn: 60 })],
     [
       'a bureau token with an unknown staff role',
-      () => jwt.sign({ sub: 'u', role: 'bureau', staffRoles: ['root'] }, SECRET, { expiresIn: 60 }),
+      () => jwt.sign({ sub: 'u', role: 'bureau', staffRoles: ['root'], sid: 's' }, SECRET, { expiresIn: 60 }),
     ],
     ['a fourth segment', () => `${jwt.sign({ sub: 'r', role: 'resident' }, SECRET, { expiresIn: 60 })}.x`],
     [
@@ -124,7 +129,7 @@ describe('session cookie', () => {
 });
 
 describe('isAllowed', () => {
-  const staff = (...staffRoles: StaffRole[]): Principal => ({ role: 'bureau', userId: 'u', username: 'u', staffRoles });
+  const staff = (...staffRoles: StaffRole[]): Principal => ({ role: 'bureau', userId: 'u', username: 'u', staffRoles, sessionId: 's' });
   it('lets a staff member through on any of their roles, and `staff` admits every staff member', () => {
     expect(isAllowed(staff('finance'), ['finance', 'auditor'])).toBe(true);
     expect(isAllowed(staff('operator'), ['finance', 'auditor'])).toBe(false);

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../common/errors/domain-error';
 import type { Principal, Role } from './principal';
@@ -8,6 +8,11 @@ export const ALLOWED_ROLES = 'auth:roles';
 
 /** No token needed. A token that is sent is still verified, and a bad one is refused. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
+
+export const OWN_CREDENTIAL = 'auth:own-credential';
+
+/** Public, and the Authorization header is the route's own (e.g. /metrics' scrape token), not a caller's token or key. */
+export const PublicWithOwnCredential = (): MethodDecorator & ClassDecorator => applyDecorators(Public(), SetMetadata(OWN_CREDENTIAL, true));
 
 /** Only these roles may call the route (every non-public route must say which). */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ALLOWED_ROLES, roles);

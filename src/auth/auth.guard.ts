@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { forbidden, unauthenticated } from '../common/errors/domain-error';
-import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './auth.decorators';
+import { ALLOWED_ROLES, AuthenticatedRequest, OWN_CREDENTIAL, PUBLIC_ROUTE } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { isAllowed, type Role } from './principal';
 
@@ -29,10 +29,11 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) ?? false;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
+    if (this.reflector.getAllAndOverride<boolean>(OWN_CREDENTIAL, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     const credential = bearerCredential(request.headers.authorization);
-    if (credential) request.principal = await this.auth.authenticate(credential);
+    if (credential) request.principal = await this.auth.authenticate(credential, request.ip);
     if (isPublic) return true;
     if (!request.principal) throw unauthenticated();
     if (!roles || !isAllowed(request.principal, roles)) throw forbidden('Your role does not allow this action');

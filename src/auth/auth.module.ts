@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MerchantsModule } from '../merchants/merchants.module';
-import { AuthController } from './auth.controller';
+import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
-import { BureauUser } from './bureau-user.entity';
+import { MerchantApiKey } from './merchant-api-key.entity';
 
+/**
+ * Credentials and the one guard. Staff accounts, logins and sessions live in src/staff, which
+ * provides the BureauSessions this module's AuthService asks (StaffModule is global).
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([BureauUser]), MerchantsModule],
-  controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  imports: [TypeOrmModule.forFeature([MerchantApiKey])],
+  providers: [AuthService, ApiKeysService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, ApiKeysService],
 })
 export class AuthModule {}

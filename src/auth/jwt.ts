@@ -44,7 +44,13 @@ export function signToken(principal: Principal, secret: string, ttlSeconds: numb
       ? { sub: principal.residentId, role: 'resident' }
       : principal.role === 'merchant'
         ? { sub: principal.merchantId, role: 'merchant', merchantId: principal.merchantId }
-        : { sub: principal.userId, role: 'bureau', username: principal.username, staffRoles: principal.staffRoles };
+        : {
+            sub: principal.userId,
+            role: 'bureau',
+            username: principal.username,
+            staffRoles: principal.staffRoles,
+            sid: principal.sessionId,
+          };
   const signingInput = `${HEADER}.${Buffer.from(JSON.stringify({ ...claims, iat: now, exp: now + ttlSeconds })).toString('base64url')}`;
   return `${signingInput}.${signature(signingInput, secret).toString('base64url')}`;
 }
@@ -96,14 +102,18 @@ function principalOf(payload: Record<string, unknown>): Principal {
       if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) throw new InvalidTokenError('merchant token needs merchantId');
       return { role: 'merchant', merchantId, via: 'jwt' };
     }
-    case 'bureau':
+    case 'bureau': {
       if (!sub) throw new InvalidTokenError('bureau token needs a sub claim');
+      const sessionId = payload.sid;
+      if (typeof sessionId !== 'string' || !ID_PATTERN.test(sessionId)) throw new InvalidTokenError('bureau token needs a sid claim');
       return {
         role: 'bureau',
         userId: sub,
         username: typeof payload.username === 'string' ? payload.username : sub,
         staffRoles: staffRolesOf(payload.staffRoles),
+        sessionId,
       };
+    }
     default:
       throw new InvalidTokenError('unknown role');
   }

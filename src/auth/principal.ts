@@ -14,7 +14,11 @@ export type Role = 'resident' | 'merchant' | StaffRole | 'staff';
 export type Principal =
   | { role: 'resident'; residentId: string }
   | { role: 'merchant'; merchantId: string; via: 'api-key' | 'jwt' }
-  | { role: 'bureau'; userId: string; username: string; staffRoles: readonly StaffRole[] };
+  /**
+   * A staff member. `sessionId` names the login the token belongs to; once the guard has
+   * re-read it, `staffRoles` are the roles stored now, not the ones the token was issued with.
+   */
+  | { role: 'bureau'; userId: string; username: string; staffRoles: readonly StaffRole[]; sessionId: string };
 
 export type ResidentPrincipal = Extract<Principal, { role: 'resident' }>;
 export type MerchantPrincipal = Extract<Principal, { role: 'merchant' }>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from '../campaigns/campaign.events';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -17,7 +17,7 @@ export interface ReconciliationReport {
 /**
  * Derives the claim engine's Redis state from PostgreSQL: when a round is created or its
  * campaign published or closed, lazily when a claim finds no state (Redis lost it), and for
- * every claimable round at start-up and on `npm run reconcile`.
+ * every claimable round when an API process starts (createApp) and on `npm run reconcile`.
  *
  * A load may run while other processes are admitting and storing claims. It is safe because
  * Redis only admits: the vouchers table itself refuses a second voucher in a stock slot or a
@@ -28,7 +28,7 @@ export interface ReconciliationReport {
  * load is ignored (its generation is gone), so nothing is counted twice.
  */
 @Injectable()
-export class ClaimStateLoader implements OnApplicationBootstrap {
+export class ClaimStateLoader {
   private readonly logger = new Logger(ClaimStateLoader.name);
   /** One load per round at a time in this process; concurrent callers share it. */
   private readonly loading = new Map<string, Promise<RoundState>>();
@@ -39,7 +39,8 @@ export class ClaimStateLoader implements OnApplicationBootstrap {
     private readonly ledger: ClaimLedger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** The API's start-up reconciliation: logged, and never fatal. */
+  async reconcileAtStart(): Promise<void> {
     try {
       const report = await this.reconcileAll();
       this.logger.log(`claim state reconciled: ${report.rounds} claimable rounds, ${report.remaining} vouchers left`);

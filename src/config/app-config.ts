@@ -1,30 +1,35 @@
+import { existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { CronExpressionParser } from 'cron-parser';
+import { passwordProblem } from '../common/domain/password-policy';
 import { isValidTimeZone } from '../common/time';
-import { parseRateLimits, RateLimitPolicies } from '../rate-limit/rate-limit.policies';
+import { resolveJwtSecret } from './jwt-secret';
+import { applyRateLimitOverrides, RateLimitPolicies, readRateLimitPolicies } from './rate-limits';
 
+// Empty variables never reach these: parseEnvironment treats `NAME=` as unset.
 const toBoolean = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string' || value === '') return value === '' ? undefined : value;
+  if (typeof value !== 'string') return value;
   const text = value.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
   if (['0', 'false', 'no', 'off'].includes(text)) return false;
   return value;
 };
-const toInteger = ({ value }: { value: unknown }): unknown =>
-  typeof value !== 'string' ? value : value === '' ? undefined : /^-?\d+$/.test(value) ? Number(value) : value;
+const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 const toList = ({ value }: { value: unknown }): unknown =>
   typeof value !== 'string'
     ? value
-    : value === ''
-      ? undefined
-      : value
-          .split(',')
-          .map((part) => part.trim())
-          .filter(Boolean);
+    : value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
 
 /**
  * The process environment as the service reads it. Every variable is validated once
  * at start-up; a bad value stops the process with a message naming the variable.
+ * config/.env.example documents each one with its default (a unit test keeps the two equal).
  */
 export class EnvironmentVariables {
   @IsOptional()
@@ -38,14 +43,16 @@ export class EnvironmentVariables {
   @Max(65535)
   PORT = 3000;
 
+  /** Required by every process that serves or works (loadAppConfig); `npm start` sets it to its embedded server. */
   @IsOptional()
   @IsString()
-  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /** Required like DATABASE_URL. */
   @IsOptional()
   @IsString()
-  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
   @IsOptional()
@@ -65,14 +72,19 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @IsString()
-  @MinLength(8, { message: 'BUREAU_ADMIN_PASSWORD must be at least 8 characters' })
-  @MaxLength(256)
   BUREAU_ADMIN_PASSWORD?: string;
+
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,256}$/, { message: 'METRICS_TOKEN must be 16-256 characters without spaces' })
+  METRICS_TOKEN?: string;
 
   @IsOptional()
   @IsString()
   CAMPAIGN_TIMEZONE = 'Asia/Shanghai';
 
+  /** Addresses or CIDR ranges (or proxy-addr's names loopback, linklocal, uniquelocal) of the proxies whose X-Forwarded-For is believed. */
   @IsOptional()
   @Transform(toList)
   @IsString({ each: true })
@@ -121,10 +133,9 @@ export class EnvironmentVariables {
   @IsString()
   RATE_LIMITS?: string;
 
-  /** When the daily settlement run starts: a cron pattern in CAMPAIGN_TIMEZONE. */
+  /** When the daily settlement run starts: a cron pattern in CAMPAIGN_TIMEZONE, checked by BullMQ's own parser. */
   @IsOptional()
   @IsString()
-  @Matches(/^\S+(\s+\S+){4,5}$/, { message: 'SETTLEMENT_CRON must be a cron pattern of 5 or 6 fields' })
   SETTLEMENT_CRON = '0 2 * * *';
 
   /** How long a worker's hold on a settlement job lasts without renewal; a dead worker's job is taken over after it. */
@@ -160,31 +171,11 @@ export class EnvironmentVariables {
   REDEMPTION_REVERSAL_WINDOW_DAYS = 7;
 }
 
-/** Every variable the service reads; anything else in the environment is ignored. */
-const ENVIRONMENT_VARIABLES = [
-  'NODE_ENV',
-  'PORT',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'DATA_DIR',
-  'AUTH_JWT_SECRET',
-  'BUREAU_ADMIN_USERNAME',
-  'BUREAU_ADMIN_PASSWORD',
-  'CAMPAIGN_TIMEZONE',
-  'TRUST_PROXY',
-  'RUN_WORKER',
-  'SEED_DEMO',
-  'LOG_LEVEL',
-  'DB_POOL_SIZE',
-  'BODY_LIMIT_BYTES',
-  'BUREAU_TOKEN_TTL_SECONDS',
-  'RATE_LIMITS',
-  'SETTLEMENT_CRON',
-  'SETTLEMENT_JOB_LOCK_SECONDS',
-  'SETTLEMENT_RECOVERY_SECONDS',
-  'SETTLEMENT_RETRY_DELAY_MS',
-  'REDEMPTION_REVERSAL_WINDOW_DAYS',
-] as const satisfies ReadonlyArray<keyof EnvironmentVariables>;
+/**
+ * Every variable the service reads (anything else in the environment is ignored): the class's
+ * fields, which the compiler defines on every instance (ES2022 class fields) even without a default.
+ */
+export const ENVIRONMENT_VARIABLES = Object.keys(new EnvironmentVariables()) as ReadonlyArray<keyof EnvironmentVariables>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -192,35 +183,96 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates the environment; throws a ConfigError listing every bad variable. */
-export function parseEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
+const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, a CIDR range or one of proxy-addr's names: what Fastify's trustProxy list accepts. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/** Checks a cron pattern as BullMQ's job scheduler will (same cron-parser, same options), including that it ever fires. */
+function cronProblem(pattern: string, tz: string): string | undefined {
+  try {
+    CronExpressionParser.parse(pattern, { tz, currentDate: new Date() }).next();
+    return undefined;
+  } catch (error) {
+    return `SETTLEMENT_CRON "${pattern}" is not a cron pattern BullMQ can schedule: ${(error as Error).message}`;
+  }
+}
+
+/** The variables' own checks; problems are collected so one start-up names every bad variable. */
+function validateEnvironment(env: NodeJS.ProcessEnv): { parsed: EnvironmentVariables; problems: string[] } {
   const relevant: Record<string, string> = {};
   for (const key of ENVIRONMENT_VARIABLES) {
     const value = env[key];
-    if (value !== undefined) relevant[key] = value;
+    // `NAME=` (as in a copied .env.example) means unset, as dotenv and docker compose treat it.
+    if (value !== undefined && value !== '') relevant[key] = value;
   }
   const parsed = plainToInstance(EnvironmentVariables, relevant, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
   const problems = errors.flatMap((error) => Object.values(error.constraints ?? { invalid: `${error.property} is invalid` }));
   if (!isValidTimeZone(parsed.CAMPAIGN_TIMEZONE)) {
     problems.push(`CAMPAIGN_TIMEZONE "${parsed.CAMPAIGN_TIMEZONE}" is not an IANA time zone`);
+  } else if (typeof parsed.SETTLEMENT_CRON === 'string') {
+    const problem = cronProblem(parsed.SETTLEMENT_CRON, parsed.CAMPAIGN_TIMEZONE);
+    if (problem) problems.push(problem);
   }
-  try {
-    parseRateLimits(parsed.RATE_LIMITS);
-  } catch (error) {
-    problems.push((error as Error).message);
+  const badProxies = Array.isArray(parsed.TRUST_PROXY) ? parsed.TRUST_PROXY.filter((entry) => !isProxyAddress(entry)) : [];
+  if (badProxies.length > 0) {
+    problems.push(
+      `TRUST_PROXY entries ${badProxies.map((entry) => `"${entry}"`).join(', ')} are not IP addresses, CIDR ranges or ${PROXY_ADDRESS_NAMES.join('/')}`,
+    );
   }
+  if (typeof parsed.DATA_DIR === 'string' && existsSync(parsed.DATA_DIR) && !statSync(parsed.DATA_DIR).isDirectory()) {
+    problems.push(`DATA_DIR "${resolve(parsed.DATA_DIR)}" exists and is not a folder`);
+  }
+  const adminPasswordProblem =
+    parsed.BUREAU_ADMIN_PASSWORD === undefined ? undefined : passwordProblem(parsed.BUREAU_ADMIN_PASSWORD, parsed.BUREAU_ADMIN_USERNAME);
+  if (adminPasswordProblem) problems.push(`BUREAU_ADMIN_PASSWORD ${adminPasswordProblem}`);
   if (parsed.NODE_ENV === 'production' && !parsed.AUTH_JWT_SECRET) {
     problems.push('AUTH_JWT_SECRET is required when NODE_ENV=production');
   }
+  return { parsed, problems };
+}
+
+/** Validates the environment; throws a ConfigError listing every bad variable. */
+export function parseEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
+  const { parsed, problems } = validateEnvironment(env);
   if (problems.length > 0) throw new ConfigError(problems);
   return parsed;
 }
 
 /**
- * The resolved configuration the application runs with: every value final,
- * embedded servers already started and their URLs filled in.
+ * The configuration of a process that serves or works (API, worker, command-line tools): the
+ * environment validated, both server URLs present (nothing here starts a server: `npm start`'s
+ * launcher does, scripts/dev), the default rate-limit policies read from config/ with RATE_LIMITS
+ * over them, and the JWT key settled. Throws one ConfigError naming every problem.
  */
+export function loadAppConfig(env: NodeJS.ProcessEnv, rateLimitsFile?: string): AppConfig {
+  const { parsed, problems } = validateEnvironment(env);
+  for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
+    if (!parsed[name]) problems.push(`${name} is required (npm start sets it to an embedded server; see config/.env.example)`);
+  }
+  let rateLimits: RateLimitPolicies | undefined;
+  try {
+    rateLimits = applyRateLimitOverrides(readRateLimitPolicies(rateLimitsFile), parsed.RATE_LIMITS);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (problems.length > 0 || !rateLimits || !parsed.DATABASE_URL || !parsed.REDIS_URL) throw new ConfigError(problems);
+  return toAppConfig(parsed, {
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    rateLimits,
+    authJwtSecret: resolveJwtSecret(parsed),
+  });
+}
+
+/** The resolved configuration the application runs with: every value final. */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly port: number;
@@ -232,6 +284,8 @@ export interface AppConfig {
   /** Unset: a password is generated and printed once when the admin is created. */
   readonly bureauAdminPassword?: string;
   readonly bureauTokenTtlSeconds: number;
+  /** Unset: /metrics answers anyone. */
+  readonly metricsToken?: string;
   readonly campaignTimezone: string;
   readonly trustProxy: readonly string[];
   readonly runWorker: boolean;
@@ -251,9 +305,9 @@ export interface AppConfig {
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-export function toAppConfig(
+function toAppConfig(
   env: EnvironmentVariables,
-  resolved: { databaseUrl: string; redisUrl: string; authJwtSecret: string },
+  resolved: { databaseUrl: string; redisUrl: string; rateLimits: RateLimitPolicies; authJwtSecret: string },
 ): AppConfig {
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
@@ -264,6 +318,7 @@ export function toAppConfig(
     authJwtSecret: resolved.authJwtSecret,
     bureauAdminUsername: env.BUREAU_ADMIN_USERNAME,
     bureauAdminPassword: env.BUREAU_ADMIN_PASSWORD,
+    metricsToken: env.METRICS_TOKEN,
     bureauTokenTtlSeconds: env.BUREAU_TOKEN_TTL_SECONDS,
     campaignTimezone: env.CAMPAIGN_TIMEZONE,
     trustProxy: env.TRUST_PROXY ?? [],
@@ -272,7 +327,7 @@ export function toAppConfig(
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    rateLimits: parseRateLimits(env.RATE_LIMITS),
+    rateLimits: resolved.rateLimits,
     settlement: Object.freeze({
       cron: env.SETTLEMENT_CRON,
       jobLockSeconds: env.SETTLEMENT_JOB_LOCK_SECONDS,

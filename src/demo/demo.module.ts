@@ -4,7 +4,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
 import { DemoSeeder } from './demo.seeder';
 
 @Module({
-  imports: [CampaignsModule, MerchantsModule],
+  imports: [CampaignsModule, MerchantsModule], // StaffService comes from the global StaffModule
   providers: [DemoSeeder],
   exports: [DemoSeeder],
 })

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { systemAuditContext } from '../audit/audit-context';
+import { generatePassword } from '../auth/passwords';
+import { STAFF_ROLES } from '../auth/principal';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { MerchantsService } from '../merchants/merchants.service';
+import { StaffService } from '../staff/staff.service';
 import { DEMO_PROGRAMME, demoMerchants } from './demo-programme';
 
 /** Seeds the demo programme through the same services the API uses, into an empty database only. */
@@ -11,6 +15,7 @@ export class DemoSeeder {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly merchants: MerchantsService,
+    private readonly staff: StaffService,
   ) {}
 
   async seedIfEmpty(now = new Date()): Promise<boolean> {
@@ -56,6 +61,27 @@ export class DemoSeeder {
       // A demo key so the checkout can be tried at once; printed, never logged.
       process.stdout.write(`\n  Demo merchant "${sample.name}" API key (shown once): ${sample.apiKey}\n`);
     }
+    await this.seedStaff();
     return true;
+  }
+
+  /** One staff member per role, so four-eyes (two operators, two finance staff with the admin) can be tried at once. */
+  private async seedStaff(): Promise<void> {
+    const lines: string[] = [];
+    for (const role of STAFF_ROLES) {
+      const username = `demo.${role}`;
+      const password = generatePassword();
+      if (
+        await this.staff.insertIfAbsent(
+          { username, displayName: `演示 Demo ${role}`, roles: [role], password },
+          systemAuditContext('demo-seed'),
+        )
+      ) {
+        lines.push(`    ${role.padEnd(9)} username "${username}", password "${password}"`);
+      }
+    }
+    this.logger.log(`seeded ${lines.length} demo staff members`);
+    // Printed once to the console, deliberately not through the logger: passwords must not reach log storage.
+    if (lines.length > 0) process.stdout.write(`\n  Demo staff (passwords shown only now):\n${lines.join('\n')}\n\n`);
   }
 }

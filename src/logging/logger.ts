@@ -27,9 +27,38 @@ export const REDACTED_PATHS = [
   '*.phone',
 ];
 
-/** The process's one structured JSON logger (pino). */
-export function createLogger(config: Pick<AppConfig, 'logLevel'>): Pino {
-  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * Readable lines for a person at a terminal (`npm start`): outside production, with stdout a
+ * TTY, and pino-pretty installed (a devDependency, so a production install never needs it).
+ * Everywhere else JSON lines, for log collectors.
+ */
+export function wantsPrettyLogs(nodeEnv: AppConfig['nodeEnv'], stdoutIsTty: boolean): boolean {
+  if (nodeEnv === 'production' || !stdoutIsTty) return false;
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's one structured logger (pino): JSON lines, or pino-pretty's at a terminal. */
+export function createLogger(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): Pino {
+  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (!wantsPrettyLogs(config.nodeEnv, process.stdout.isTTY === true)) return pino(options);
+  // Formatted in a worker thread; pino resolves the target by name, so nothing imports it here.
+  return pino({
+    ...options,
+    transport: {
+      target: 'pino-pretty',
+      options: {
+        colorize: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,context',
+        messageFormat: '{if context}[{context}] {end}{msg}',
+      },
+    },
+  });
 }
 
 /**

@@ -27,12 +27,6 @@ export class Merchant {
   @Column({ name: 'account_number' })
   accountNumber!: string;
 
-  @Column({ name: 'api_key_hash', select: false })
-  apiKeyHash!: string;
-
-  @Column({ name: 'api_key_hint' })
-  apiKeyHint!: string;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

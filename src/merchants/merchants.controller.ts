@@ -1,9 +1,11 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { forbidden } from '../common/errors/domain-error';
 import { uuidParam } from '../common/validation/params';
-import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
-import { toMerchantView } from './merchant.view';
+import { CreateApiKeyDto, CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
+import { toApiKeyView, toMerchantView } from './merchant.view';
 import { MerchantsService } from './merchants.service';
 
 @ApiTags('merchants')
@@ -15,28 +17,61 @@ export class MerchantsController {
   /** Registers a merchant. The API key in the answer is shown this once. */
   @Roles('operator')
   @Post()
+  @Header('Cache-Control', 'no-store')
   async create(@Body() body: CreateMerchantDto) {
     const { merchant, apiKey } = await this.merchants.register(body);
-    return { merchant: toMerchantView(merchant), apiKey };
+    return { merchant: toMerchantView(merchant, 0), apiKey };
   }
 
   @Roles('operator', 'finance', 'auditor')
   @Get()
   async list(@Query() query: ListMerchantsQuery) {
     const page = await this.merchants.list(query);
-    return { items: page.items.map(toMerchantView), total: page.total };
+    return { items: await this.merchants.views(page.items), total: page.total };
   }
 
   @Roles('operator', 'finance', 'auditor')
   @Get(':id')
   async get(@Param('id', uuidParam) id: string) {
-    return toMerchantView(await this.merchants.get(id));
+    const [view] = await this.merchants.views([await this.merchants.get(id)]);
+    return view;
   }
 
   /** Suspends or reactivates a merchant, or changes the themes it is enrolled in. */
   @Roles('operator')
   @Patch(':id')
   async update(@Param('id', uuidParam) id: string, @Body() body: UpdateMerchantDto) {
-    return toMerchantView(await this.merchants.update(id, body));
+    const [view] = await this.merchants.views([await this.merchants.update(id, body)]);
+    return view;
   }
+
+  /** Another API key (one per till); the key in the answer is shown this once. */
+  @Roles('operator', 'merchant')
+  @Post(':id/keys')
+  @Header('Cache-Control', 'no-store')
+  async createKey(@Param('id', uuidParam) id: string, @Body() body: CreateApiKeyDto, @CurrentPrincipal() principal: Principal) {
+    assertOwnOrStaff(principal, id);
+    const { key, apiKey } = await this.merchants.issueKey(id, body.label);
+    return { key: { id: key.id, label: key.label, createdAt: key.createdAt }, apiKey };
+  }
+
+  @Roles('operator', 'auditor', 'merchant')
+  @Get(':id/keys')
+  async listKeys(@Param('id', uuidParam) id: string, @CurrentPrincipal() principal: Principal) {
+    assertOwnOrStaff(principal, id);
+    return { items: (await this.merchants.listKeys(id)).map(toApiKeyView) };
+  }
+
+  /** Revokes one key; every API process refuses it from its next request on. */
+  @Roles('operator', 'merchant')
+  @Delete(':id/keys/:keyId')
+  async revokeKey(@Param('id', uuidParam) id: string, @Param('keyId', uuidParam) keyId: string, @CurrentPrincipal() principal: Principal) {
+    assertOwnOrStaff(principal, id);
+    return toApiKeyView(await this.merchants.revokeKey(id, keyId));
+  }
+}
+
+/** A merchant manages only its own keys; staff allowed by the route manage any merchant's. */
+function assertOwnOrStaff(principal: Principal, merchantId: string): void {
+  if (principal.role === 'merchant' && principal.merchantId !== merchantId) throw forbidden("These are another merchant's keys");
 }

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
+import { OutstandingModule } from '../settlement/outstanding.module';
 import { Merchant } from './merchant.entity';
 import { MerchantsController } from './merchants.controller';
 import { MerchantsService } from './merchants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Merchant])],
+  imports: [TypeOrmModule.forFeature([Merchant]), AuthModule, OutstandingModule],
   controllers: [MerchantsController],
   providers: [MerchantsService],
   exports: [MerchantsService],

@@ -1,43 +1,77 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
-import { issueApiKey, hashApiKey } from '../auth/api-keys';
+import { ApiKeysService } from '../auth/api-keys.service';
+import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
+import { UnitOfWork } from '../database/unit-of-work';
+import { OutstandingService } from '../settlement/outstanding.service';
+import { MerchantView, toMerchantView } from './merchant.view';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
-import { Merchant } from './merchant.entity';
+import { Merchant, MerchantStatus } from './merchant.entity';
 
-const API_KEY_CACHE_TTL_MS = 60_000;
-const API_KEY_CACHE_MAX_ENTRIES = 10_000;
+/** The label of the key issued with the merchant's registration. */
+export const REGISTRATION_KEY_LABEL = 'registration';
 
 @Injectable()
 export class MerchantsService {
-  private readonly merchantIdsByKeyHash = new Map<string, { merchantId: string; until: number }>();
+  constructor(
+    @InjectRepository(Merchant) private readonly merchants: Repository<Merchant>,
+    private readonly uow: UnitOfWork,
+    private readonly apiKeys: ApiKeysService,
+    private readonly outstanding: OutstandingService,
+  ) {}
 
-  constructor(@InjectRepository(Merchant) private readonly merchants: Repository<Merchant>) {}
+  /** Each merchant with what it owes, as the API shows it. */
+  async views(merchants: Merchant[]): Promise<MerchantView[]> {
+    const owed = await this.outstanding.forMerchants(merchants.map((m) => m.id));
+    return merchants.map((m) => toMerchantView(m, owed.get(m.id) ?? 0));
+  }
 
-  /** Registers a merchant and issues its API key, returned here once and stored only as a hash. */
+  /** Registers a merchant with its first API key ("registration"), returned here once and stored only as a hash. */
   async register(input: CreateMerchantDto): Promise<{ merchant: Merchant; apiKey: string }> {
-    const apiKey = issueApiKey();
-    const merchant = await this.merchants.save(
-      this.merchants.create({
-        name: input.name,
-        themes: input.themes,
-        status: 'active',
-        bankName: input.settlementAccount.bankName,
-        accountName: input.settlementAccount.accountName,
-        accountNumber: input.settlementAccount.accountNumber,
-        apiKeyHash: apiKey.hash,
-        apiKeyHint: apiKey.hint,
-      }),
-    );
-    return { merchant, apiKey: apiKey.key };
+    return this.uow.run(async (manager) => {
+      const merchant = await manager.save(
+        manager.create(Merchant, {
+          name: input.name,
+          themes: input.themes,
+          status: 'active',
+          bankName: input.settlementAccount.bankName,
+          accountName: input.settlementAccount.accountName,
+          accountNumber: input.settlementAccount.accountNumber,
+        }),
+      );
+      const { apiKey } = await this.apiKeys.issue(manager, merchant.id, REGISTRATION_KEY_LABEL);
+      return { merchant, apiKey };
+    });
+  }
+
+  /** Another key for one of the merchant's tills; shown once. */
+  async issueKey(merchantId: string, label: string): Promise<{ key: MerchantApiKey; apiKey: string }> {
+    return this.uow.run(async (manager) => {
+      // Locks the merchant, so a key is never issued to a merchant that is being removed or changed under it.
+      const merchant = await manager.findOne(Merchant, { where: { id: merchantId }, lock: { mode: 'pessimistic_read' } });
+      if (!merchant) throw notFound('merchant', merchantId);
+      return this.apiKeys.issue(manager, merchantId, label);
+    });
+  }
+
+  async listKeys(merchantId: string): Promise<MerchantApiKey[]> {
+    await this.get(merchantId);
+    return this.apiKeys.list(merchantId);
+  }
+
+  async revokeKey(merchantId: string, keyId: string): Promise<MerchantApiKey> {
+    await this.get(merchantId);
+    return this.apiKeys.revoke(merchantId, keyId);
   }
 
   async list(query: ListMerchantsQuery): Promise<Page<Merchant>> {
     const qb = this.merchants.createQueryBuilder('m').orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC');
     if (query.status) qb.andWhere('m.status = :status', { status: query.status });
     if (query.theme) qb.andWhere(':theme = ANY(m.themes)', { theme: query.theme });
+    if (query.outstanding) qb.andWhere('m.id = ANY(:owing)', { owing: await this.outstanding.owingMerchantIds() });
     const [items, total] = await qb.take(query.limit).skip(query.offset).getManyAndCount();
     return { items, total };
   }
@@ -48,28 +82,18 @@ export class MerchantsService {
     return merchant;
   }
 
+  /** The merchant's status inside the caller's transaction, share-locked until it ends (a suspension waits for it). */
+  async lockedStatus(manager: EntityManager, id: string): Promise<{ status: MerchantStatus } | undefined> {
+    return (
+      (await manager.findOne(Merchant, { select: { id: true, status: true }, where: { id }, lock: { mode: 'pessimistic_read' } })) ??
+      undefined
+    );
+  }
+
   async update(id: string, change: UpdateMerchantDto): Promise<Merchant> {
     const merchant = await this.get(id);
     if (change.status) merchant.status = change.status;
     if (change.themes) merchant.themes = change.themes;
     return this.merchants.save(merchant);
-  }
-
-  /**
-   * The merchant an API key belongs to, whatever its status (suspension is checked per
-   * action, on a fresh read of the merchant). A key never changes owner, so known keys are
-   * remembered for a short while: a checkout then spends no query on authentication.
-   * Unknown keys are never remembered, so a new merchant's key works at once and guessing
-   * cannot fill the cache.
-   */
-  async findIdByApiKey(apiKey: string): Promise<string | undefined> {
-    const hash = hashApiKey(apiKey);
-    const cached = this.merchantIdsByKeyHash.get(hash);
-    if (cached && cached.until > Date.now()) return cached.merchantId;
-    const row = await this.merchants.findOne({ select: { id: true }, where: { apiKeyHash: hash } });
-    if (!row) return undefined;
-    if (this.merchantIdsByKeyHash.size >= API_KEY_CACHE_MAX_ENTRIES) this.merchantIdsByKeyHash.clear();
-    this.merchantIdsByKeyHash.set(hash, { merchantId: row.id, until: Date.now() + API_KEY_CACHE_TTL_MS });
-    return row.id;
   }
 }

@@ -1,6 +1,5 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { SETTLEMENT_QUEUE } from '../queues/queues';
+import { registerQueue, SETTLEMENT_QUEUE } from '../queues/queues';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
@@ -8,7 +7,7 @@ import { SettlementQueueDepth } from './settlement-queue-depth';
 
 @Global()
 @Module({
-  imports: [BullModule.registerQueue({ name: SETTLEMENT_QUEUE })],
+  imports: [registerQueue(SETTLEMENT_QUEUE)],
   providers: [MetricsService, HttpMetricsHook, SettlementQueueDepth],
   controllers: [MetricsController],
   exports: [MetricsService],

@@ -1,4 +1,6 @@
-import type { DefaultJobOptions } from 'bullmq';
+import { BullModule } from '@nestjs/bullmq';
+import type { DynamicModule } from '@nestjs/common';
+import type { DefaultJobOptions, JobsOptions, Queue, RepeatOptions } from 'bullmq';
 
 /**
  * Connection options for BullMQ. Its blocking workers need `maxRetriesPerRequest: null`,
@@ -25,8 +27,62 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 30 * 24 * 3600 },
 };
 
-/** Settlement runs (job name `run`, jobId = the run id) and the daily schedule that creates them. */
+/** Settlement runs, the daily schedule that creates them and the sweep that re-enqueues lost ones. */
 export const SETTLEMENT_QUEUE = 'settlement';
 
-/** Housekeeping on a schedule: marking expired vouchers, purging old idempotency keys. */
+/** Housekeeping of checkout on a schedule: marking expired vouchers, purging old idempotency keys. */
 export const MAINTENANCE_QUEUE = 'maintenance';
+
+/** Folding the statistics ledgers. */
+export const STATS_QUEUE = 'stats';
+
+/** The job names of each queue; a queue's one consumer dispatches on them. */
+export const SETTLEMENT_JOBS = {
+  /** A settlement run: jobId = the run id, so a run is in the queue at most once. */
+  run: 'run',
+  /** Produced by the daily job scheduler: creates the day's run. */
+  scheduledRun: 'scheduled-run',
+  /** Produced every SETTLEMENT_RECOVERY_SECONDS: re-enqueues open runs the queue has lost. */
+  recovery: 'recovery',
+} as const;
+
+export const MAINTENANCE_JOBS = {
+  /** Marks vouchers past validity `expired` in bulk (readers already derive it). */
+  expireVouchers: 'vouchers.expire',
+  /** Deletes idempotency keys past retention. */
+  purgeIdempotencyKeys: 'idempotency.purge',
+} as const;
+
+export const STATS_JOBS = {
+  /** Folds the delta rows of the statistics ledgers into one row per key. */
+  compact: 'stats.compact',
+} as const;
+
+/** The queue `name` with the shared job defaults, for a module's imports. */
+export function registerQueue(name: string): DynamicModule {
+  return BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+}
+
+/**
+ * A job that repeats. It is a BullMQ job scheduler stored in Redis under `id`, so however
+ * many processes register it there is one schedule per deployment: each period produces one
+ * job, which one consumer takes.
+ */
+export interface RepeatingJob {
+  /** The scheduler's id: the same in every process (never per process). */
+  id: string;
+  name: string;
+  repeat: Omit<RepeatOptions, 'key'>;
+  opts?: JobsOptions;
+}
+
+/**
+ * Registers (or updates) the repeating jobs of a queue. Called by each queue's consumer when
+ * it starts, so schedules exist wherever work is done and a deployment that lost its Redis
+ * data gets them back with its next worker start.
+ */
+export async function upsertRepeatingJobs(queue: Queue, jobs: readonly RepeatingJob[]): Promise<void> {
+  for (const job of jobs) {
+    await queue.upsertJobScheduler(job.id, job.repeat, { name: job.name, data: {}, opts: job.opts });
+  }
+}

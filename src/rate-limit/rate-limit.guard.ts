@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { principalKey } from '../auth/principal';
-import { RateLimitPolicyName } from './rate-limit.policies';
+import { RateLimitPolicyName } from '../config/rate-limits';
 import { RATE_LIMIT_POLICIES } from './rate-limit.decorator';
 import { rateLimitHeaders, RateLimitService } from './rate-limit.service';
 
@@ -31,7 +31,13 @@ export class RateLimitGuard implements CanActivate {
    * is ignored.
    */
   private keyFor(name: RateLimitPolicyName, request: AuthenticatedRequest): string {
-    if (this.limits.policy(name).by === 'ip' || !request.principal) return `ip:${request.ip}`;
+    const by = this.limits.policy(name).by;
+    if (by === 'username') {
+      // Guards run before validation: a body without a usable username is counted by address (and then refused as invalid).
+      const username = (request.body as { username?: unknown } | undefined)?.username;
+      return typeof username === 'string' && username.length <= 64 ? `username:${username.toLowerCase()}` : `ip:${request.ip}`;
+    }
+    if (by === 'ip' || !request.principal) return `ip:${request.ip}`;
     return principalKey(request.principal);
   }
 }

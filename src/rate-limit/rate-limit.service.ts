@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { AuthFailureLimiter } from '../auth/auth-failures';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, serviceUnavailable } from '../common/errors/domain-error';
 import { REDIS } from '../redis/redis.module';
 import { defineLuaCommand } from '../redis/lua';
 import { MicroBatcher } from '../common/micro-batcher';
-import { RateLimitPolicy, RateLimitPolicyName } from './rate-limit.policies';
+import { RateLimitPolicy, RateLimitPolicyName } from '../config/rate-limits';
 
 export interface RateLimitState {
   limit: number;
@@ -38,7 +39,7 @@ const COUNT_CONCURRENT_BATCHES = 2;
  * answer, the request is refused with 503 rather than let through unlimited.
  */
 @Injectable()
-export class RateLimitService {
+export class RateLimitService implements AuthFailureLimiter {
   private readonly commands: RateLimitCommands;
   private readonly batcher = new MicroBatcher<readonly RateLimitCount[], number[]>({
     maxBatchSize: COUNT_BATCH_SIZE,
@@ -52,6 +53,10 @@ export class RateLimitService {
   ) {
     defineLuaCommand(redis, 'rateLimitCount', join(__dirname, 'rate-limit.lua'));
     this.commands = redis as unknown as RateLimitCommands;
+  }
+
+  async recordFailure(ip: string): Promise<void> {
+    await this.consume([{ policy: 'auth.failures.ip', key: `ip:${ip}` }]);
   }
 
   policy(name: RateLimitPolicyName): RateLimitPolicy {

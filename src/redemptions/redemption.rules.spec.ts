@@ -1,4 +1,4 @@
-import { assessCheckout, CheckoutInput, decideReversal } from './redemption.rules';
+import { assessCheckout, CheckoutInput, decideReversal, mayAdjustRedemptions } from './redemption.rules';
 
 const now = new Date('2026-03-01T12:00:00+08:00');
 const DAY = 24 * 3600_000;
@@ -76,5 +76,13 @@ describe('decideReversal', () => {
   it('refuses at and after the end of the window', () => {
     expect(decideReversal({ status: 'active', redeemedAt }, now, 2)).toMatchObject({ allowed: false });
     expect(decideReversal({ status: 'active', redeemedAt }, new Date(now.getTime() - 1), 2)).toEqual({ allowed: true });
+  });
+});
+
+describe('mayAdjustRedemptions', () => {
+  it('lets only an active merchant reverse or refund', () => {
+    expect(mayAdjustRedemptions({ status: 'active' })).toEqual({ allowed: true });
+    expect(mayAdjustRedemptions({ status: 'suspended' })).toMatchObject({ allowed: false });
+    expect(mayAdjustRedemptions(undefined)).toMatchObject({ allowed: false });
   });
 });

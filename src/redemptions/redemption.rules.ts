@@ -57,6 +57,17 @@ export function assessCheckout({ merchant, voucher, orderAmount, now }: Checkout
 
 export type ReversalDecision = { allowed: true } | { allowed: false; message: string };
 
+/**
+ * Whether a merchant may give money back on its redemptions (reverse now, refund later):
+ * only an active one. A suspended merchant that reversed a settled and paid redemption would
+ * return the voucher for another merchant to redeem and be paid for again, while its own
+ * deduction waited on statements it no longer gets.
+ */
+export function mayAdjustRedemptions(merchant: { status: MerchantStatus } | undefined): ReversalDecision {
+  if (!merchant || merchant.status !== 'active') return { allowed: false, message: 'This merchant is not active in the programme' };
+  return { allowed: true };
+}
+
 /** A redemption may be reversed once, within `windowDays` of its redemption. */
 export function decideReversal(
   redemption: { status: 'active' | 'reversed'; redeemedAt: Date },

@@ -15,7 +15,7 @@ import type { Voucher } from '../vouchers/voucher.entity';
 import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
 import { Redemption } from './redemption.entity';
-import { assessCheckout, CheckoutAssessment, decideReversal, reversalWindowStart } from './redemption.rules';
+import { assessCheckout, CheckoutAssessment, decideReversal, mayAdjustRedemptions, reversalWindowStart } from './redemption.rules';
 import { CREATED_STATUS, RedemptionStatement } from './redemption.statement';
 import { RedemptionView, toRedemptionView } from './redemption.view';
 
@@ -190,6 +190,10 @@ export class RedemptionsService {
           if (!decision.allowed) throw new DomainError('REVERSAL_NOT_ALLOWED', decision.message);
 
           return commit(async (manager) => {
+            // Read with a share lock on the merchant, so a suspension committing meanwhile waits
+            // for this reversal or is seen by it: never a reversal after the suspension.
+            const eligibility = mayAdjustRedemptions(await this.merchants.lockedStatus(manager, merchantId));
+            if (!eligibility.allowed) throw new DomainError('MERCHANT_NOT_ELIGIBLE', eligibility.message);
             // Conditional on the row still being active (and in the window): of concurrent
             // reversals exactly one proceeds, and it serialises with settlement's own
             // conditional update of this row.

@@ -6,14 +6,17 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService } from '../auth/auth.service';
+import { isAllowed } from '../auth/principal';
+import { forbidden } from '../common/errors/domain-error';
 import { toErrorResponse } from '../common/errors/error-mapping';
 import { SettlementQueue } from './settlement-queue.service';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board at /admin/queues, for bureau staff only (bearer token or the session cookie
- * set at login). It is mounted straight on Fastify, outside Nest's routing, so the guard is
+ * Bull Board at /admin/queues, for finance staff (auditors read it) by bearer token or the
+ * session cookie set at login; a change asked with the cookie must come from this site's own
+ * pages (AuthService.authenticateOperator checks its Origin). It is mounted straight on Fastify, outside Nest's routing, so the guard is
  * an onRequest hook scoped to the board's own plugin. A process without HTTP (the worker)
  * has no board.
  */
@@ -38,7 +41,11 @@ export class QueueBoard implements OnModuleInit {
     void fastify.register(async (scope) => {
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         try {
-          await this.auth.authenticateOperator(request.headers);
+          const principal = await this.auth.authenticateOperator(request);
+          // Finance runs settlement (pausing or retrying its queue included); auditors may look.
+          if (!isAllowed(principal, request.method === 'GET' || request.method === 'HEAD' ? ['finance', 'auditor'] : ['finance'])) {
+            throw forbidden('Your role does not allow this action');
+          }
         } catch (error) {
           const answer = toErrorResponse(error);
           return reply.status(answer.status).headers(answer.headers).send(answer.body);

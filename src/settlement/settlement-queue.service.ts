@@ -2,8 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SETTLEMENT_QUEUE } from '../queues/queues';
-import { DAILY_SCHEDULER_ID, SCHEDULED_RUN_JOB, SETTLEMENT_RUN_JOB, settlementJobOptions, SettlementRunJobData } from './settlement.jobs';
+import { SETTLEMENT_JOBS, SETTLEMENT_QUEUE } from '../queues/queues';
+import { settlementJobOptions, SettlementRunJobData } from './settlement.jobs';
 
 /** What the recovery sweep did about one open run. */
 export type Reconciliation = 'kept' | 'enqueued' | 'gave-up';
@@ -23,7 +23,7 @@ export class SettlementQueue {
 
   async enqueueRun(runId: string): Promise<void> {
     const data: SettlementRunJobData = { runId };
-    await this.queue.add(SETTLEMENT_RUN_JOB, data, { ...settlementJobOptions(this.config.settlement.retryDelayMs), jobId: runId });
+    await this.queue.add(SETTLEMENT_JOBS.run, data, { ...settlementJobOptions(this.config.settlement.retryDelayMs), jobId: runId });
   }
 
   /** Enqueues the run, or leaves it to the recovery sweep when Redis is away now. */
@@ -48,14 +48,5 @@ export class SettlementQueue {
     if (job) await job.remove().catch(() => undefined);
     await this.enqueueRun(runId);
     return { action: 'enqueued' };
-  }
-
-  /** The daily run, at the configured cron in the campaign time zone. Idempotent. */
-  async upsertDailySchedule(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      DAILY_SCHEDULER_ID,
-      { pattern: this.config.settlement.cron, tz: this.config.campaignTimezone },
-      { name: SCHEDULED_RUN_JOB, data: {}, opts: settlementJobOptions(this.config.settlement.retryDelayMs) },
-    );
   }
 }

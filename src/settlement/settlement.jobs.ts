@@ -1,11 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS } from '../queues/queues';
-
-/** A settlement run: jobId = the run id, so a run is in the queue at most once. */
-export const SETTLEMENT_RUN_JOB = 'run';
-/** Produced by the daily job scheduler: creates the day's run. */
-export const SCHEDULED_RUN_JOB = 'scheduled-run';
-export const DAILY_SCHEDULER_ID = 'settlement-daily';
+import type { AppConfig } from '../config/app-config';
+import { DEFAULT_JOB_OPTIONS, RepeatingJob, SETTLEMENT_JOBS } from '../queues/queues';
 
 export interface SettlementRunJobData {
   runId: string;
@@ -14,4 +9,26 @@ export interface SettlementRunJobData {
 /** The queue's defaults with the configured first retry delay (it doubles each attempt). */
 export function settlementJobOptions(retryDelayMs: number): JobsOptions {
   return { ...DEFAULT_JOB_OPTIONS, backoff: { type: 'exponential', delay: retryDelayMs } };
+}
+
+/**
+ * The settlement queue's repeating jobs: the daily run at the configured cron in the campaign
+ * time zone, and the recovery sweep. A sweep is cheap and idempotent, so it is not retried:
+ * the next period's sweep is the retry.
+ */
+export function settlementSchedules(config: AppConfig): RepeatingJob[] {
+  return [
+    {
+      id: 'settlement-daily',
+      name: SETTLEMENT_JOBS.scheduledRun,
+      repeat: { pattern: config.settlement.cron, tz: config.campaignTimezone },
+      opts: settlementJobOptions(config.settlement.retryDelayMs),
+    },
+    {
+      id: 'settlement-recovery',
+      name: SETTLEMENT_JOBS.recovery,
+      repeat: { every: config.settlement.recoverySeconds * 1000 },
+      opts: { attempts: 1 },
+    },
+  ];
 }

@@ -1,5 +1,4 @@
-import { csvField, payoutsCsv } from './payouts-csv';
-import { fenToYuan, statementAmounts } from './settlement.rules';
+import { statementAmounts } from './settlement.rules';
 
 describe('statementAmounts', () => {
   it('pays the gross less the reversals when the gross covers them', () => {
@@ -32,44 +31,5 @@ describe('statementAmounts', () => {
       expect(out.net).toBeGreaterThanOrEqual(0);
       expect(out.deductions + out.carriedForward).toBe(input.reversed + input.carriedIn);
     }
-  });
-});
-
-describe('fenToYuan', () => {
-  it.each([
-    [0, '0.00'],
-    [5, '0.05'],
-    [100, '1.00'],
-    [123456, '1234.56'],
-    ['9007199254740993', '90071992547409.93'],
-    [-250, '-2.50'],
-  ])('%s fen is %s yuan', (fen, yuan) => {
-    expect(fenToYuan(fen)).toBe(yuan);
-  });
-});
-
-describe('payouts CSV', () => {
-  it('quotes only what needs quoting and doubles quotes', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-  });
-
-  it('starts with a BOM and a header, CRLF line ends, Chinese intact', () => {
-    const text = payoutsCsv([
-      {
-        merchantName: '老王,烧烤',
-        bankName: '中国银行',
-        accountName: '王"老板"',
-        accountNumber: '6222021234567890123',
-        net: 123405,
-        statementId: 's1',
-      },
-    ]);
-    expect(text).toBe(
-      '\uFEFFmerchant,bank,account_holder,account_number,amount_yuan,statement_id\r\n' +
-        '"老王,烧烤",中国银行,"王""老板""",6222021234567890123,1234.05,s1\r\n',
-    );
   });
 });

@@ -25,11 +25,3 @@ export function statementAmounts({ gross, reversed, carriedIn }: StatementInput)
   const deductions = Math.min(gross, owed);
   return { gross, deductions, net: gross - deductions, carriedForward: owed - deductions };
 }
-
-/** Integer fen → "1234.05" yuan, exactly (no floating point). Accepts the bigint text PostgreSQL returns. */
-export function fenToYuan(fen: number | string | bigint): string {
-  const value = BigInt(fen);
-  const sign = value < 0n ? '-' : '';
-  const magnitude = value < 0n ? -value : value;
-  return `${sign}${magnitude / 100n}.${(magnitude % 100n).toString().padStart(2, '0')}`;
-}

@@ -1,8 +1,16 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnApplicationBootstrap } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
 import { UnitOfWork } from '../database/unit-of-work';
+import { RepeatingJob, STATS_JOBS, STATS_QUEUE, upsertRepeatingJobs } from '../queues/queues';
 
-/** Between two folds the ledgers hold at most this much traffic as separate rows. */
-const COMPACT_EVERY_MS = 2_000;
+/**
+ * A fold every 2 s: between two, the ledgers hold at most that much traffic as separate
+ * rows. Not retried: the next period's fold is the retry.
+ */
+const STATS_SCHEDULES: readonly RepeatingJob[] = [
+  { id: STATS_JOBS.compact, name: STATS_JOBS.compact, repeat: { every: 2_000 }, opts: { attempts: 1 } },
+];
 
 /** The aggregate ledgers and the columns that identify a key (the rest are summed). */
 const LEDGERS: ReadonlyArray<{ table: string; keys: string[]; sums: string[] }> = [
@@ -21,24 +29,25 @@ const LEDGERS: ReadonlyArray<{ table: string; keys: string[]; sums: string[] }> 
  * per key, so reading the statistics stays a few thousand rows. Only keys holding more than
  * one row are rewritten. Each fold is one statement (DELETE … RETURNING feeding an INSERT):
  * readers see the ledger before or after it, with the same sums. Rows appended while it runs are not in its snapshot and stay for the next
- * fold. An advisory lock keeps API processes from folding the same ledger at once.
+ * fold. It runs as a repeating job of the stats queue (one per period in a deployment); an
+ * advisory lock still keeps a fold from overlapping one that outlived its job's lock.
  */
-@Injectable()
-export class StatsCompactor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(StatsCompactor.name);
-  private timer?: NodeJS.Timeout;
-
-  constructor(private readonly uow: UnitOfWork) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.compact().catch((error: unknown) => this.logger.warn(`statistics compaction skipped: ${(error as Error).message}`));
-    }, COMPACT_EVERY_MS);
-    this.timer.unref();
+@Processor(STATS_QUEUE)
+export class StatsCompactor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    @InjectQueue(STATS_QUEUE) private readonly queue: Queue,
+    private readonly uow: UnitOfWork,
+  ) {
+    super();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onApplicationBootstrap(): Promise<void> {
+    await upsertRepeatingJobs(this.queue, STATS_SCHEDULES);
+  }
+
+  async process(job: Job): Promise<{ removed: number }> {
+    if (job.name !== STATS_JOBS.compact) throw new Error(`unknown stats job "${job.name}"`);
+    return { removed: await this.compact() };
   }
 
   /** Folds every ledger; returns how many rows were removed in all. */

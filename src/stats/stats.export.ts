@@ -1,5 +1,5 @@
-import { CsvField, csvDocument } from './csv';
-import { fenToYuan } from './money';
+import { CsvCell, csvDocument } from '../common/csv';
+import { fenToYuan } from '../common/money';
 import type { Figures } from './stats.figures';
 import type { CampaignStats } from './stats.service';
 
@@ -27,17 +27,11 @@ const COLUMNS = [
   'paid_yuan',
 ] as const;
 type Column = (typeof COLUMNS)[number];
-type Row = Partial<Record<Column, CsvField>>;
-
-/** Excel opens a UTF-8 file as UTF-8 (and shows the Chinese names) only with a byte-order mark. */
-const UTF8_BOM = '\uFEFF';
+type Row = Partial<Record<Column, CsvCell>>;
 
 /** Ratios (not money) with four decimals; empty when undefined (null), e.g. leverage without subsidy. */
 const ratio = (value: number | null): string => (value === null ? '' : value.toFixed(4));
 const yuan = (fen: number | undefined): string => (fen === undefined ? '' : fenToYuan(fen));
-
-/** A cell a spreadsheet would run as a formula (=, +, -, @) is kept as text. */
-const text = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 function figures(f: Partial<Figures>): Row {
   return {
@@ -64,13 +58,13 @@ export function campaignStatsCsv(stats: CampaignStats): string {
     {
       section: 'campaign',
       id: stats.id,
-      name: text(stats.name),
+      name: stats.name,
       budget_yuan: yuan(stats.budget),
       ...figures(stats),
       settled_yuan: yuan(stats.settled),
       paid_yuan: yuan(stats.paid),
     },
-    ...stats.byRound.map((r) => ({ section: 'round', id: r.roundId, name: text(r.name), date: r.claimOpensAt, ...figures(r) })),
+    ...stats.byRound.map((r) => ({ section: 'round', id: r.roundId, name: r.name, date: r.claimOpensAt, ...figures(r) })),
     ...stats.byDenomination.map((d) => ({
       section: 'denomination',
       id: d.denominationId,
@@ -80,7 +74,10 @@ export function campaignStatsCsv(stats: CampaignStats): string {
       ...figures(d),
     })),
     ...stats.byDay.map((d) => ({ section: 'day', date: d.date, ...figures(d) })),
-    ...stats.topMerchants.map((m) => ({ section: 'merchant', id: m.merchantId, name: text(m.name), ...figures(m) })),
+    ...stats.topMerchants.map((m) => ({ section: 'merchant', id: m.merchantId, name: m.name, ...figures(m) })),
   ];
-  return UTF8_BOM + csvDocument([[...COLUMNS], ...rows.map((row) => COLUMNS.map((column) => row[column]))]);
+  return csvDocument(
+    COLUMNS,
+    rows.map((row) => COLUMNS.map((column) => row[column])),
+  );
 }

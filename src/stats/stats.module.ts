@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { StatsCompactor } from './stats.compactor';
 import { StatsController } from './stats.controller';
 import { StatsService } from './stats.service';
 
-/** Bureau statistics over the programme (figures, breakdowns, CSV export). */
+/** Bureau statistics over the programme (figures, breakdowns, CSV export). Folding the ledgers is StatsCompactionModule. */
 @Module({
   controllers: [StatsController],
-  providers: [StatsService, StatsCompactor],
+  providers: [StatsService],
   exports: [StatsService],
 })
 export class StatsModule {}

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { ResidentPrincipal } from '../auth/principal';
@@ -16,6 +16,7 @@ export class WalletController {
   constructor(private readonly vouchers: VouchersService) {}
 
   @Get()
+  @Header('Cache-Control', 'no-store')
   async list(@Query() query: ListMyVouchersQuery, @CurrentPrincipal() principal: ResidentPrincipal) {
     const now = new Date();
     const page = await this.vouchers.listForResident(principal.residentId, query, now);
@@ -24,6 +25,7 @@ export class WalletController {
 
   /** Another resident's voucher answers 404, so ids cannot be probed. */
   @Get(':id')
+  @Header('Cache-Control', 'no-store')
   async get(@Param('id', uuidParam) id: string, @CurrentPrincipal() principal: ResidentPrincipal) {
     return toVoucherView(await this.vouchers.getForResident(principal.residentId, id));
   }

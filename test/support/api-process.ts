@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, stopChild } from '../../src/runtime/processes';
+import { freePort, stopChild } from '../../scripts/dev/processes';
 
 export interface ApiProcess {
   baseUrl: string;

@@ -56,7 +56,7 @@ export const createdIds = (answers: readonly ClaimAnswer[]): string[] =>
 
 /** Runs `npm run reconcile`'s program (from the build) against the given environment. */
 export async function runReconcileCommand(env: Record<string, string>): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'claims', 'reconcile.js')], {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'reconcile.js')], {
     env: { ...process.env, ...env },
     timeout: 60_000,
   });

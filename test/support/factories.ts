@@ -1,6 +1,7 @@
 import { LINK_REDEMPTIONS } from '../../src/settlement/settlement.queries';
 import { statementAmounts } from '../../src/settlement/settlement.rules';
 import { signToken } from '../../src/auth/jwt';
+import type { StaffRole } from '../../src/auth/principal';
 import type { Theme } from '../../src/common/domain/themes';
 import { generateVoucherCode } from '../../src/vouchers/voucher-code';
 import { ApiClient } from './http';
@@ -17,9 +18,22 @@ export const merchantToken = (merchantId: string, ttlSeconds = 3600): string =>
 
 /** Logs in as the configured first admin, through the real endpoint. */
 export async function bureauToken(api: ApiClient): Promise<string> {
-  const response = await api.post('/api/v1/auth/login', TEST_ADMIN);
+  return loginAs(api, TEST_ADMIN);
+}
+
+/** Logs a staff member in through the real endpoint. */
+export async function loginAs(api: ApiClient, credentials: { username: string; password: string }): Promise<string> {
+  const response = await api.post('/api/v1/auth/login', { username: credentials.username, password: credentials.password });
   if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
   return response.body.accessToken as string;
+}
+
+/** Creates a staff member through POST /staff (as an admin); returns it with its password. */
+export async function makeStaff(api: ApiClient, adminToken: string, roles: StaffRole[], username = `staff.${++sequence}`) {
+  const password = `password-of-${username}`;
+  const response = await api.post('/api/v1/staff', { username, displayName: `Staff ${username}`, roles, password }, { token: adminToken });
+  if (response.status !== 201) throw new Error(`staff creation failed: ${response.status} ${response.text}`);
+  return { ...(response.body as { id: string; username: string; roles: StaffRole[] }), password };
 }
 
 let sequence = 0;

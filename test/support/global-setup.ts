@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { runMigrations } from '../../src/database/migrate';
-import { EmbeddedPostgres } from '../../src/runtime/embedded-postgres';
-import { EmbeddedRedis } from '../../src/runtime/embedded-redis';
+import { EmbeddedPostgres } from '../../scripts/dev/embedded-postgres';
+import { EmbeddedRedis } from '../../scripts/dev/embedded-redis';
 import { TEMPLATE_DATABASE, TestServers, writeServers } from './servers';
 
 /**
@@ -14,12 +14,9 @@ import { TEMPLATE_DATABASE, TestServers, writeServers } from './servers';
  */
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'juhui-test-'));
-  const postgres = new EmbeddedPostgres({
-    dataDir: join(dir, 'postgres'),
-    database: TEMPLATE_DATABASE,
-    settings: { max_connections: '500', shared_buffers: '256MB' },
-  });
-  const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: false });
+  // The servers' settings are config/postgres.conf and config/redis.conf, as deployed.
+  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: TEMPLATE_DATABASE });
+  const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis') });
   const templateUrl = await postgres.start();
   const redisUrl = await redis.start();
   await runMigrations(templateUrl);

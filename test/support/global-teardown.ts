@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
-import type { EmbeddedPostgres } from '../../src/runtime/embedded-postgres';
-import type { EmbeddedRedis } from '../../src/runtime/embedded-redis';
+import type { EmbeddedPostgres } from '../../scripts/dev/embedded-postgres';
+import type { EmbeddedRedis } from '../../scripts/dev/embedded-redis';
 import { readServers } from './servers';
 
 export default async function globalTeardown(): Promise<void> {

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import { createApp } from '../../src/app.factory';
-import { AppConfig, parseEnvironment, toAppConfig } from '../../src/config/app-config';
+import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { TEMPLATE_DATABASE, readServers } from './servers';
 
 export const TEST_JWT_SECRET = 'test-secret-for-jwt-signing-0123456789abcdef';
@@ -85,8 +85,7 @@ export interface TestApp {
 export async function bootTestApp(extraEnv: Record<string, string> = {}, servers: { redisUrl?: string } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const redisUrl = servers.redisUrl ?? (await createTestRedisUrl());
-  const env = parseEnvironment(testEnvironment(db, redisUrl, extraEnv));
-  const config = toAppConfig(env, { databaseUrl: db.url, redisUrl, authJwtSecret: TEST_JWT_SECRET });
+  const config = loadAppConfig(testEnvironment(db, redisUrl, extraEnv));
   const app = await createApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

@@ -1,4 +1,4 @@
-import { stopChild } from '../../src/runtime/processes';
+import { stopChild } from '../../scripts/dev/processes';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { runMigrations } from '../../../src/database/migrate';
-import { EmbeddedPostgres } from '../../../src/runtime/embedded-postgres';
-import { EmbeddedRedis } from '../../../src/runtime/embedded-redis';
-import { freePort, stopChild } from '../../../src/runtime/processes';
+import { EmbeddedPostgres } from '../../dev/embedded-postgres';
+import { EmbeddedRedis } from '../../dev/embedded-redis';
+import { freePort, stopChild } from '../../dev/processes';
 
 export const BENCH_JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 export const BENCH_ADMIN = { username: 'admin', password: 'bench-admin-password' };
@@ -36,7 +36,7 @@ export async function startBenchStack(
   options: { redisAppendOnly?: boolean } = {},
 ): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), `juhui-bench-${name}-`));
-  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench', settings: { max_connections: '200' } });
+  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench' });
   const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: options.redisAppendOnly ?? false });
   let child: ChildProcess | undefined;
   const stop = async () => {

@@ -7,9 +7,9 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { runMigrations } from '../../../src/database/migrate';
 import { bullConnection, SETTLEMENT_QUEUE } from '../../../src/queues/queues';
-import { EmbeddedPostgres } from '../../../src/runtime/embedded-postgres';
-import { EmbeddedRedis } from '../../../src/runtime/embedded-redis';
-import { SETTLEMENT_RUN_JOB } from '../../../src/settlement/settlement.jobs';
+import { EmbeddedPostgres } from '../../dev/embedded-postgres';
+import { EmbeddedRedis } from '../../dev/embedded-redis';
+import { SETTLEMENT_JOBS } from '../../../src/queues/queues';
 
 /**
  * npm run bench:settlement — 1,000,000 redemptions over 1,000 merchants, generated straight
@@ -46,8 +46,8 @@ async function generate(db: Client): Promise<void> {
     )
   ).rows;
   await db.query(
-    `INSERT INTO merchants (name, themes, bank_name, account_name, account_number, api_key_hash, api_key_hint)
-     SELECT '商户' || i, '{catering}', '中国银行', '户名' || i, '6222' || lpad(i::text, 15, '0'), md5(i::text) || md5((-i)::text), 'jhk_' || i
+    `INSERT INTO merchants (name, themes, bank_name, account_name, account_number)
+     SELECT '商户' || i, '{catering}', '中国银行', '户名' || i, '6222' || lpad(i::text, 15, '0')
        FROM generate_series(1, $1) i`,
     [MERCHANTS],
   );
@@ -79,11 +79,7 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'juhui-bench-settlement-'));
-  const postgres = new EmbeddedPostgres({
-    dataDir: join(dir, 'postgres'),
-    database: 'juhui_bench',
-    settings: { shared_buffers: '1GB', max_wal_size: '4GB' },
-  });
+  const postgres = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), database: 'juhui_bench' });
   const redis = new EmbeddedRedis({ dataDir: join(dir, 'redis'), appendOnly: false });
   const giveUp = setTimeout(() => {
     process.stderr.write('benchmark gave up after 10 minutes\n');
@@ -138,7 +134,7 @@ async function main(): Promise<void> {
       await db.query(`INSERT INTO settlement_runs (cutoff, status, requested_by) VALUES ($1, 'queued', 'bench') RETURNING id`, [cutoff])
     ).rows;
     started = performance.now();
-    await queue.add(SETTLEMENT_RUN_JOB, { runId: run.id }, { jobId: run.id });
+    await queue.add(SETTLEMENT_JOBS.run, { runId: run.id }, { jobId: run.id });
     await queue.close();
     let state: { status: string; error: string | null; statements: number; redemptions: number; net: string; busy: number };
     let runPeakMb = idleMb;

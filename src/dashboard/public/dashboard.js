@@ -73,6 +73,16 @@
     show(false);
   }
 
+  // The sign-out button ends the session on the server (the queue board's cookie names the
+  // same session, so it stops working too), then forgets the token here.
+  async function logOut() {
+    const current = token();
+    if (current) {
+      await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${current}` } }).catch(() => undefined);
+    }
+    signOut();
+  }
+
   async function signIn(event) {
     event.preventDefault();
     const form = new FormData(event.target);
@@ -299,7 +309,7 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     $('login').addEventListener('submit', (event) => void signIn(event));
-    $('logout').addEventListener('click', () => signOut());
+    $('logout').addEventListener('click', () => void logOut());
     $('campaign').addEventListener('change', () => void refresh());
     window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
     if (token()) start();

@@ -67,4 +67,17 @@ export class ListMerchantsQuery extends PaginationQuery {
   @IsOptional()
   @IsIn(THEMES)
   theme?: Theme;
+
+  /** `true`: only merchants with outstanding deductions. */
+  @IsOptional()
+  @IsIn(['true'])
+  outstanding?: 'true';
+}
+
+export class CreateApiKeyDto {
+  /** Which till or device the key is for, e.g. "till 2". */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  label!: string;
 }

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { SettlementEngine } from './settlement-engine.service';
+import { configuredSettlementProcessor } from './settlement.processor';
+import { SettlementRunsModule } from './settlement-runs.module';
+
+/** The background half of settlement (only where the worker runs): the consumer carrying out runs, with its schedules. */
+@Module({})
+export class SettlementWorkerModule {
+  static forRoot(options: { jobLockSeconds: number }): DynamicModule {
+    return {
+      module: SettlementWorkerModule,
+      imports: [SettlementRunsModule],
+      providers: [SettlementEngine, configuredSettlementProcessor(options.jobLockSeconds)],
+    };
+  }
+}
