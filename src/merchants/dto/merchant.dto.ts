@@ -76,8 +76,6 @@ export class ListMerchantsQuery extends PaginationQuery {
 
 export class CreateApiKeyDto {
   /** Which till or device the key is for, e.g. "till 2". */
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @IsText({ max: 100 })
   label!: string;
 }
