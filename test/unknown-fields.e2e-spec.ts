@@ -69,7 +69,9 @@ describe('fields named like Object.prototype properties', () => {
     )[0];
 
   beforeAll(async () => {
-    t = await bootTestApp({ RATE_LIMITS: 'auth.login.ip=100000/60' });
+    t = await bootTestApp({
+      RATE_LIMITS: 'auth.login.ip=100000/60,auth.login.username=100000/60,auth.password.staff=100000/60,claims.resident=100000/60',
+    });
     api = new ApiClient(t.baseUrl);
     const bureau = await bureauToken(api);
     const campaignId = (await makeCampaign(api, bureau, {}, false)).id as string;
@@ -79,6 +81,18 @@ describe('fields named like Object.prototype properties', () => {
     const p = `/${API_PREFIX}`;
     routes = {
       [`POST ${p}/auth/login`]: { body: () => TEST_ADMIN, nested: [] },
+      [`POST ${p}/auth/password`]: {
+        token: bureau,
+        body: () => ({ currentPassword: TEST_ADMIN.password, newPassword: 'another-long-password' }),
+        nested: [],
+      },
+      [`POST ${p}/staff`]: {
+        token: bureau,
+        body: () => ({ username: 'new.operator', displayName: 'New', roles: ['operator'], password: 'a-long-enough-password' }),
+        nested: [],
+      },
+      [`PATCH ${p}/staff/${randomUUID()}`]: { token: bureau, body: () => ({ roles: ['auditor'] }), nested: [] },
+      [`POST ${p}/merchants/${merchantId}/keys`]: { token: bureau, body: () => ({ label: 'till 2' }), nested: [] },
       [`POST ${p}/campaigns`]: { token: bureau, body: () => campaignInput(), nested: [] },
       [`PATCH ${p}/campaigns/${campaignId}`]: { token: bureau, body: () => ({ name: 'renamed' }), nested: [] },
       [`POST ${p}/campaigns/${campaignId}/rounds`]: { token: bureau, body: () => roundInput(), nested: ['denominations.0'] },
