@@ -1,27 +1,12 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination';
 import { THEMES, Theme } from '../../common/domain/themes';
-import { IsFen, IsInstant } from '../../common/validation/decorators';
+import { IsFen, IsInstant, IsText } from '../../common/validation/decorators';
 import { MAX_DENOMINATIONS, MAX_FACE_VALUE, MAX_PER_RESIDENT_LIMIT, MAX_QUANTITY } from '../campaign.rules';
 
 export class CreateCampaignDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @IsText({ max: 200 })
   name!: string;
 
   @IsIn(THEMES)
@@ -38,17 +23,14 @@ export class CreateCampaignDto {
   endsAt!: Date;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(4000)
+  @IsText({ max: 4000, min: 0, multiline: true })
   description?: string;
 }
 
 /** Only a draft campaign can be edited. */
 export class UpdateCampaignDto {
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @IsText({ max: 200 })
   name?: string;
 
   @IsOptional()
@@ -64,8 +46,7 @@ export class UpdateCampaignDto {
   endsAt?: Date;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(4000)
+  @IsText({ max: 4000, min: 0, multiline: true })
   description?: string;
 }
 
@@ -96,9 +77,7 @@ export class DenominationDto {
 }
 
 export class CreateRoundDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @IsText({ max: 200 })
   name!: string;
 
   @IsInstant()

@@ -5,26 +5,21 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
-  MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination';
 import { THEMES, Theme } from '../../common/domain/themes';
+import { IsText } from '../../common/validation/decorators';
 
 export class SettlementAccountDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @IsText({ max: 100 })
   bankName!: string;
 
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @IsText({ max: 100 })
   accountName!: string;
 
   /** Digits only, 8 to 32 of them (spaces are not accepted). */
@@ -34,9 +29,7 @@ export class SettlementAccountDto {
 }
 
 export class CreateMerchantDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @IsText({ max: 200 })
   name!: string;
 
   @IsArray()
@@ -83,8 +76,6 @@ export class ListMerchantsQuery extends PaginationQuery {
 
 export class CreateApiKeyDto {
   /** Which till or device the key is for, e.g. "till 2". */
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @IsText({ max: 100 })
   label!: string;
 }

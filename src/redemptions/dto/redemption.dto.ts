@@ -1,6 +1,6 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination';
-import { IsFen, IsInstant } from '../../common/validation/decorators';
+import { IsFen, IsInstant, IsText } from '../../common/validation/decorators';
 import type { RedemptionStatus } from '../redemption.entity';
 
 /**
@@ -10,9 +10,7 @@ import type { RedemptionStatus } from '../redemption.entity';
 const CODE_MAX_LENGTH = 64;
 
 export class VerifyVoucherDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(CODE_MAX_LENGTH)
+  @IsText({ max: CODE_MAX_LENGTH })
   code!: string;
 
   /** The order total before the discount, in fen. */
@@ -23,16 +21,13 @@ export class VerifyVoucherDto {
 export class RedeemVoucherDto extends VerifyVoucherDto {
   /** The merchant's own order or receipt number, echoed in history and statements. */
   @IsOptional()
-  @IsString()
-  @Matches(/^[\x20-\x7e\u00a0-\uffff]{1,128}$/, { message: 'orderRef must be 1 to 128 printable characters' })
+  @IsText({ max: 128 })
   orderRef?: string;
 }
 
 export class ReverseRedemptionDto {
   /** Why the purchase was refunded, kept with the redemption. */
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(500)
+  @IsText({ max: 500, multiline: true })
   reason!: string;
 }
 

@@ -1,6 +1,6 @@
-import { IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsUUID, ValidateIf } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination';
-import { IsInstant } from '../../common/validation/decorators';
+import { IsInstant, IsText } from '../../common/validation/decorators';
 
 export class RequestRunDto {
   /** Settle what happened before this instant (not in the future). Default: the start of today in the campaign time zone. */
@@ -22,9 +22,6 @@ export class ListStatementsQuery extends PaginationQuery {
 
 export class MarkPaidDto {
   /** The bank's reference of the transfer. */
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  @Matches(/\S/, { message: 'bankReference must not be blank' })
+  @IsText({ max: 128 })
   bankReference!: string;
 }

@@ -1,13 +1,9 @@
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsText } from '../../common/validation/decorators';
 
 export class LoginDto {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @IsText({ max: 64 })
   username!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(256)
+  @IsText({ max: 256 })
   password!: string;
 }
