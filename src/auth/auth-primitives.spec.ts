@@ -20,10 +20,9 @@ describe('JWT', () => {
       role: 'resident',
       residentId: 'r-1',
     });
-    expect(verifyToken(signToken({ role: 'merchant', merchantId: 'm-1', via: 'jwt' }, SECRET, 60), SECRET)).toEqual({
+    expect(verifyToken(signToken({ role: 'merchant', merchantId: 'm-1' }, SECRET, 60), SECRET)).toEqual({
       role: 'merchant',
       merchantId: 'm-1',
-      via: 'jwt',
     });
     expect(
       verifyToken(
@@ -138,7 +137,7 @@ describe('isAllowed', () => {
   });
   it('never takes a resident or merchant for staff', () => {
     expect(isAllowed({ role: 'resident', residentId: 'r' }, ['staff', 'finance'])).toBe(false);
-    expect(isAllowed({ role: 'merchant', merchantId: 'm', via: 'jwt' }, ['merchant'])).toBe(true);
-    expect(isAllowed({ role: 'merchant', merchantId: 'm', via: 'jwt' }, ['resident', 'staff'])).toBe(false);
+    expect(isAllowed({ role: 'merchant', merchantId: 'm' }, ['merchant'])).toBe(true);
+    expect(isAllowed({ role: 'merchant', merchantId: 'm' }, ['resident', 'staff'])).toBe(false);
   });
 });

@@ -51,7 +51,7 @@ export class AuthService {
     if (looksLikeApiKey(credential)) {
       const owner = await this.apiKeys.resolve(credential, () => this.throwIfThrottled(ip));
       if (!owner) return this.refuse(ip, 'Unknown or revoked API key');
-      return { role: 'merchant', merchantId: owner.merchantId, via: 'api-key' };
+      return { role: 'merchant', merchantId: owner.merchantId };
     }
     let principal: Principal;
     try {

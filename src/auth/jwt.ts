@@ -100,7 +100,7 @@ function principalOf(payload: Record<string, unknown>): Principal {
     case 'merchant': {
       const merchantId = payload.merchantId;
       if (typeof merchantId !== 'string' || !ID_PATTERN.test(merchantId)) throw new InvalidTokenError('merchant token needs merchantId');
-      return { role: 'merchant', merchantId, via: 'jwt' };
+      return { role: 'merchant', merchantId };
     }
     case 'bureau': {
       if (!sub) throw new InvalidTokenError('bureau token needs a sub claim');

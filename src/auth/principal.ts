@@ -13,7 +13,7 @@ export type Role = 'resident' | 'merchant' | StaffRole | 'staff';
 
 export type Principal =
   | { role: 'resident'; residentId: string }
-  | { role: 'merchant'; merchantId: string; via: 'api-key' | 'jwt' }
+  | { role: 'merchant'; merchantId: string }
   /**
    * A staff member. `sessionId` names the login the token belongs to; once the guard has
    * re-read it, `staffRoles` are the roles stored now, not the ones the token was issued with.

@@ -33,7 +33,7 @@ function main(): void {
     case 'merchant': {
       const merchantId = values.merchant ?? values.sub;
       if (!merchantId) throw new Error('--merchant <merchantId> is required for a merchant');
-      principal = { role: 'merchant', merchantId, via: 'jwt' };
+      principal = { role: 'merchant', merchantId };
       break;
     }
     case 'bureau':

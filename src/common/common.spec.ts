@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { DomainError } from './errors/domain-error';
 import { toErrorResponse } from './errors/error-mapping';
-import { maskAccountNumber, maskPhone } from './masking';
+import { maskAccountNumber } from './masking';
 import { calendarDate, startOfDay } from './time';
 
 describe('error mapping', () => {
@@ -41,10 +41,9 @@ describe('error mapping', () => {
 });
 
 describe('masking', () => {
-  it('shows only the last four digits of an account and hides a phone middle', () => {
+  it('shows only the last four digits of an account', () => {
     expect(maskAccountNumber('6222021234567890123')).toBe('***************0123');
     expect(maskAccountNumber('123')).toBe('****123');
-    expect(maskPhone('13812345678')).toBe('138****5678');
   });
 });
 

@@ -35,11 +35,6 @@ export class MicroBatcher<T, R> {
     });
   }
 
-  /** Items waiting for a batch (not counting the ones being written). */
-  get pending(): number {
-    return this.queue.length;
-  }
-
   private schedule(): void {
     if (this.scheduled || this.flushing >= this.options.maxConcurrentFlushes) return;
     this.scheduled = true;

@@ -16,7 +16,7 @@ export function requestId(req: IncomingMessage): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** Credentials, idempotency keys and anything account- or phone-shaped are redacted at the source. */
+/** Credentials, idempotency keys and account numbers are redacted at the source. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -24,7 +24,6 @@ export const REDACTED_PATHS = [
   '*.accountNumber',
   '*.password',
   '*.apiKey',
-  '*.phone',
 ];
 
 /**

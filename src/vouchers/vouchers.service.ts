@@ -191,10 +191,6 @@ export class VouchersService {
     return found.code ? 'code' : 'none';
   }
 
-  async isStored(id: string): Promise<boolean> {
-    return this.vouchers.exists({ where: { id } });
-  }
-
   /** Stock slots, claim numbers and committed face value of a round's stored vouchers. */
   async storedRoundClaims(roundId: string): Promise<StoredRoundClaims> {
     const [byDenomination, byResident] = await Promise.all([

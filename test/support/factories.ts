@@ -14,7 +14,7 @@ export const residentToken = (residentId: string, ttlSeconds = 3600): string =>
   signToken({ role: 'resident', residentId }, TEST_JWT_SECRET, ttlSeconds);
 
 export const merchantToken = (merchantId: string, ttlSeconds = 3600): string =>
-  signToken({ role: 'merchant', merchantId, via: 'jwt' }, TEST_JWT_SECRET, ttlSeconds);
+  signToken({ role: 'merchant', merchantId }, TEST_JWT_SECRET, ttlSeconds);
 
 /** Logs in as the configured first admin, through the real endpoint. */
 export async function bureauToken(api: ApiClient): Promise<string> {
