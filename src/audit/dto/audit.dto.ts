@@ -1,8 +1,7 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { PaginationQuery } from '../../common/http/pagination';
-import { IsInstant } from '../../common/validation/decorators';
+import { TimeRangeQuery } from '../../common/http/pagination';
 
-export class ListAuditEventsQuery extends PaginationQuery {
+export class ListAuditEventsQuery extends TimeRangeQuery {
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -22,14 +21,4 @@ export class ListAuditEventsQuery extends PaginationQuery {
   @IsString()
   @MaxLength(100)
   action?: string;
-
-  /** Events at or after this instant. */
-  @IsOptional()
-  @IsInstant()
-  from?: Date;
-
-  /** Events before this instant. */
-  @IsOptional()
-  @IsInstant()
-  to?: Date;
 }

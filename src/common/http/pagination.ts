@@ -1,5 +1,5 @@
 import { IsOptional } from 'class-validator';
-import { QueryInt } from '../validation/decorators';
+import { IsInstant, QueryInt } from '../validation/decorators';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -18,4 +18,17 @@ export class PaginationQuery {
 export interface Page<T> {
   items: T[];
   total: number;
+}
+
+/** A page of a list in time order, narrowed to `[from, to)`. */
+export class TimeRangeQuery extends PaginationQuery {
+  /** At or after this instant. */
+  @IsOptional()
+  @IsInstant()
+  from?: Date;
+
+  /** Before this instant. */
+  @IsOptional()
+  @IsInstant()
+  to?: Date;
 }

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { PaginationQuery } from '../../common/http/pagination';
-import { IsFen, IsInstant, IsText } from '../../common/validation/decorators';
+import { TimeRangeQuery } from '../../common/http/pagination';
+import { IsFen, IsText } from '../../common/validation/decorators';
 import type { RedemptionStatus } from '../redemption.entity';
 
 /**
@@ -31,17 +31,7 @@ export class ReverseRedemptionDto {
   reason!: string;
 }
 
-export class ListRedemptionsQuery extends PaginationQuery {
-  /** Redeemed at or after this instant. */
-  @IsOptional()
-  @IsInstant()
-  from?: Date;
-
-  /** Redeemed before this instant. */
-  @IsOptional()
-  @IsInstant()
-  to?: Date;
-
+export class ListRedemptionsQuery extends TimeRangeQuery {
   /** Bureau only (a merchant may name only itself). */
   @IsOptional()
   @IsUUID()
