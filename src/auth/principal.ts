@@ -2,11 +2,8 @@
 export const STAFF_ROLES = ['admin', 'operator', 'finance', 'auditor'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-/** Who a token or key says the caller is: `bureau` is any staff member, whatever their staff roles. */
-export type CallerRole = 'resident' | 'merchant' | 'bureau';
-
 /**
- * What a route may name in @Roles(): a caller role for residents and merchants, a staff role,
+ * What a route may name in @Roles(): `resident` or `merchant`, a staff role,
  * or `staff` for every staff member whatever their roles (statistics).
  */
 export type Role = 'resident' | 'merchant' | StaffRole | 'staff';
