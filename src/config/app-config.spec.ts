@@ -88,6 +88,7 @@ describe('configuration', () => {
     SETTLEMENT_RECOVERY_SECONDS: '3601',
     SETTLEMENT_RETRY_DELAY_MS: '1',
     REDEMPTION_REVERSAL_WINDOW_DAYS: '-1',
+    FOUR_EYES: 'both',
   };
 
   it('has a bad-value case for every variable', () => {

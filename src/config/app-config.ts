@@ -169,6 +169,12 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(366)
   REDEMPTION_REVERSAL_WINDOW_DAYS = 7;
+
+  /** The four-eyes rule on payments, publication and budget rises; unset: on when NODE_ENV=production. */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  FOUR_EYES?: boolean = undefined;
 }
 
 /**
@@ -301,6 +307,8 @@ export interface AppConfig {
     readonly retryDelayMs: number;
   };
   readonly redemptionReversalWindowDays: number;
+  /** Money and publication need two different staff members (spec, Staff and audit). */
+  readonly fourEyes: boolean;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -335,5 +343,6 @@ function toAppConfig(
       retryDelayMs: env.SETTLEMENT_RETRY_DELAY_MS,
     }),
     redemptionReversalWindowDays: env.REDEMPTION_REVERSAL_WINDOW_DAYS,
+    fourEyes: env.FOUR_EYES ?? env.NODE_ENV === 'production',
   });
 }
