@@ -1,6 +1,11 @@
 import { bureauToken, campaignInput, makeCampaign, makeRound, merchantToken, residentToken, roundInput } from './support/factories';
-import { ApiClient } from './support/http';
+import { ApiClient, ErrorBody } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
+import type { CampaignView, RoundView } from '../src/campaigns/campaign.view';
+import type { Page } from '../src/common/http/pagination';
+
+/** GET /campaigns/:id: the campaign with its rounds. */
+type CampaignWithRounds = CampaignView & { rounds: RoundView[] };
 
 describe('campaigns and rounds', () => {
   let t: TestApp;
@@ -15,7 +20,7 @@ describe('campaigns and rounds', () => {
   afterAll(() => t.close());
 
   it('creates a draft, publishes it and closes it', async () => {
-    const created = await api.post(
+    const created = await api.post<CampaignView>(
       '/api/v1/campaigns',
       campaignInput({ name: '家电消费券', theme: 'appliances', description: '以旧换新' }),
       { token: bureau },
@@ -25,16 +30,16 @@ describe('campaigns and rounds', () => {
     expect(typeof created.body.id).toBe('string');
     expect(created.body.startsAt).toMatch(/T.*Z$/);
 
-    const published = await api.post(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
+    const published = await api.post<CampaignView>(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
     expect(published.status).toBe(200);
     expect(published.body.status).toBe('active');
     expect(published.body.publishedAt).toBeTruthy();
 
-    const again = await api.post(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
+    const again = await api.post<ErrorBody>(`/api/v1/campaigns/${created.body.id}/publish`, undefined, { token: bureau });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('INVALID_STATE');
 
-    const closed = await api.post(`/api/v1/campaigns/${created.body.id}/close`, undefined, { token: bureau });
+    const closed = await api.post<CampaignView>(`/api/v1/campaigns/${created.body.id}/close`, undefined, { token: bureau });
     expect(closed.body.status).toBe('closed');
     const roundOnClosed = await api.post(`/api/v1/campaigns/${created.body.id}/rounds`, roundInput(), { token: bureau });
     expect(roundOnClosed.status).toBe(409);
@@ -45,10 +50,10 @@ describe('campaigns and rounds', () => {
   it('edits only drafts and never drops the budget below what is allocated', async () => {
     const draft = await makeCampaign(api, bureau, { budget: 1_000_000 }, false);
     await makeRound(api, bureau, draft.id, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 600 }] });
-    const lower = await api.patch(`/api/v1/campaigns/${draft.id}`, { budget: 500_000 }, { token: bureau });
+    const lower = await api.patch<ErrorBody>(`/api/v1/campaigns/${draft.id}`, { budget: 500_000 }, { token: bureau });
     expect(lower.status).toBe(422);
     expect(lower.body.code).toBe('BUDGET_EXCEEDED');
-    const rename = await api.patch(`/api/v1/campaigns/${draft.id}`, { name: 'Renamed', budget: 700_000 }, { token: bureau });
+    const rename = await api.patch<CampaignView>(`/api/v1/campaigns/${draft.id}`, { name: 'Renamed', budget: 700_000 }, { token: bureau });
     expect(rename.status).toBe(200);
     expect(rename.body).toMatchObject({ name: 'Renamed', budget: 700_000, allocated: 600_000 });
     await api.post(`/api/v1/campaigns/${draft.id}/publish`, undefined, { token: bureau });
@@ -60,15 +65,15 @@ describe('campaigns and rounds', () => {
     const draft = await makeCampaign(api, bureau, { theme: 'farm-goods' }, false);
     const active = await makeCampaign(api, bureau, { theme: 'farm-goods' });
 
-    const all = await api.get('/api/v1/campaigns?theme=farm-goods&limit=500', { token: bureau });
-    expect(all.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining([draft.id, active.id]));
-    const drafts = await api.get('/api/v1/campaigns?status=draft&limit=500', { token: bureau });
-    expect(drafts.body.items.every((c: { status: string }) => c.status === 'draft')).toBe(true);
+    const all = await api.get<Page<CampaignView>>('/api/v1/campaigns?theme=farm-goods&limit=500', { token: bureau });
+    expect(all.body.items.map((c) => c.id)).toEqual(expect.arrayContaining([draft.id, active.id]));
+    const drafts = await api.get<Page<CampaignView>>('/api/v1/campaigns?status=draft&limit=500', { token: bureau });
+    expect(drafts.body.items.every((c) => c.status === 'draft')).toBe(true);
 
     for (const token of [undefined, residentToken('r-list'), merchantToken('00000000-0000-4000-8000-000000000000')]) {
-      const visible = await api.get('/api/v1/campaigns?status=draft&theme=farm-goods', { token });
+      const visible = await api.get<Page<CampaignView>>('/api/v1/campaigns?status=draft&theme=farm-goods', { token });
       expect(visible.status).toBe(200);
-      const ids = visible.body.items.map((c: { id: string }) => c.id);
+      const ids = visible.body.items.map((c) => c.id);
       expect(ids).toContain(active.id);
       expect(ids).not.toContain(draft.id);
       expect(visible.body.total).toBe(visible.body.items.length);
@@ -79,8 +84,8 @@ describe('campaigns and rounds', () => {
 
   it('pages lists with limit and offset', async () => {
     for (let i = 0; i < 3; i++) await makeCampaign(api, bureau, { theme: 'autos' });
-    const first = await api.get('/api/v1/campaigns?theme=autos&limit=2&offset=0', { token: bureau });
-    const second = await api.get('/api/v1/campaigns?theme=autos&limit=2&offset=2', { token: bureau });
+    const first = await api.get<Page<CampaignView>>('/api/v1/campaigns?theme=autos&limit=2&offset=0', { token: bureau });
+    const second = await api.get<Page<CampaignView>>('/api/v1/campaigns?theme=autos&limit=2&offset=2', { token: bureau });
     expect(first.body.items).toHaveLength(2);
     expect(first.body.total).toBe(second.body.total);
     expect(second.body.items[0].id).not.toBe(first.body.items[1].id);
@@ -88,7 +93,7 @@ describe('campaigns and rounds', () => {
 
   it('creates rounds with denomination ids and shows them on the campaign', async () => {
     const campaign = await makeCampaign(api, bureau, { budget: 10_000_000 });
-    const round = await api.post(
+    const round = await api.post<RoundView>(
       `/api/v1/campaigns/${campaign.id}/rounds`,
       roundInput({
         perResidentLimit: 2,
@@ -106,9 +111,9 @@ describe('campaigns and rounds', () => {
       expect(typeof d.id).toBe('string');
       expect(d.remaining).toBe(d.quantity);
     }
-    const shown = await api.get(`/api/v1/campaigns/${campaign.id}`);
+    const shown = await api.get<CampaignWithRounds>(`/api/v1/campaigns/${campaign.id}`);
     expect(shown.body.allocated).toBe(1_000_000);
-    expect(shown.body.rounds.map((r: { id: string }) => r.id)).toEqual([round.body.id]);
+    expect(shown.body.rounds.map((r) => r.id)).toEqual([round.body.id]);
     expect(round.body.perResidentLimit).toBe(2);
     const defaulted = await makeRound(api, bureau, campaign.id, { perResidentLimit: undefined });
     expect(defaulted.perResidentLimit).toBe(1);
@@ -117,7 +122,7 @@ describe('campaigns and rounds', () => {
   it('refuses a round that would pass the budget and writes nothing', async () => {
     const campaign = await makeCampaign(api, bureau, { budget: 1_000_000 });
     await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 150 }] });
-    const over = await api.post(
+    const over = await api.post<ErrorBody>(
       `/api/v1/campaigns/${campaign.id}/rounds`,
       roundInput({ denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 51 }] }),
       { token: bureau },
@@ -138,7 +143,7 @@ describe('campaigns and rounds', () => {
     const campaign = await makeCampaign(api, bureau, { budget: 700_000 });
     const attempts = await Promise.all(
       Array.from({ length: 40 }, () =>
-        api.post(
+        api.post<RoundView | ErrorBody>(
           `/api/v1/campaigns/${campaign.id}/rounds`,
           roundInput({ denominations: [{ faceValue: 1000, minSpend: 1000, quantity: 100 }] }),
           {
@@ -150,7 +155,7 @@ describe('campaigns and rounds', () => {
     const statuses = attempts.map((a) => a.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(7);
     expect(statuses.filter((s) => s === 422)).toHaveLength(33);
-    expect(attempts.filter((a) => a.status === 422).every((a) => a.body.code === 'BUDGET_EXCEEDED')).toBe(true);
+    expect(attempts.filter((a) => a.status === 422).every((a) => 'code' in a.body && a.body.code === 'BUDGET_EXCEEDED')).toBe(true);
     const [row] = await t.db.query<{ allocated: string; face: string }>(
       `SELECT c.allocated, (SELECT sum(d.face_value * d.quantity) FROM denominations d WHERE d.campaign_id = c.id) AS face
          FROM campaigns c WHERE c.id = $1`,
@@ -167,7 +172,7 @@ describe('campaigns and rounds', () => {
       ['POST', `/api/v1/campaigns/${missing}/close`],
       ['PATCH', `/api/v1/campaigns/${missing}`],
     ] as const) {
-      const answer = await api.request(method, path, method === 'PATCH' ? { name: 'x' } : undefined, { token: bureau });
+      const answer = await api.request<ErrorBody>(method, path, method === 'PATCH' ? { name: 'x' } : undefined, { token: bureau });
       expect({ path, status: answer.status, code: answer.body.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
     }
     const round = await api.post(`/api/v1/campaigns/${missing}/rounds`, roundInput(), { token: bureau });

@@ -52,7 +52,7 @@ async function apiWithOpenRound(env: Record<string, string>) {
   const round = await makeOpenRound(client, await bureauToken(client), {
     denominations: [{ faceValue: 1000, minSpend: 5000, quantity: OUTAGE_QUANTITY }],
   });
-  return { api, client, round, denominationId: round.denominations[0].id as string };
+  return { api, client, round, denominationId: round.denominations[0].id };
 }
 
 describe('flash claims through dependency outages', () => {

@@ -34,7 +34,7 @@ describe('flash claims across API processes', () => {
       perResidentLimit: 2,
       denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 300 }],
     });
-    const denominationId = round.denominations[0].id as string;
+    const denominationId = round.denominations[0].id;
 
     const burst = await claimBurst([a.baseUrl, b.baseUrl], residentsNamed('shared', 1000), denominationId);
     expect(createdIds(burst)).toHaveLength(300);
@@ -53,7 +53,7 @@ describe('flash claims across API processes', () => {
     // More stock than the burst: every request is admitted and written, so the kill cuts writes off mid-flight.
     const quantity = 1000;
     const round = await makeOpenRound(new ApiClient(b.baseUrl), bureau, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity }] });
-    const denominationId = round.denominations[0].id as string;
+    const denominationId = round.denominations[0].id;
 
     let killing: Promise<void> | undefined;
     const burst = await claimBurst([a.baseUrl], residentsNamed('doomed', 800), denominationId, (answer, answered) => {

@@ -1,6 +1,8 @@
-import { bureauToken, makeMerchant, merchantInput } from './support/factories';
-import { ApiClient } from './support/http';
+import { bureauToken, makeMerchant, MerchantRegistration, merchantInput } from './support/factories';
+import { ApiClient, ErrorBody } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
+import type { Page } from '../src/common/http/pagination';
+import type { MerchantView } from '../src/merchants/merchant.view';
 
 describe('merchants', () => {
   let t: TestApp;
@@ -15,7 +17,7 @@ describe('merchants', () => {
   afterAll(() => t.close());
 
   it('registers a merchant, shows the API key once and masks the account everywhere', async () => {
-    const created = await api.post(
+    const created = await api.post<MerchantRegistration>(
       '/api/v1/merchants',
       merchantInput({
         name: '聚福楼酒家',
@@ -58,7 +60,7 @@ describe('merchants', () => {
     const { apiKey } = await makeMerchant(api, bureau);
     // A merchant may browse public campaigns with its key; a forged key is refused outright.
     expect((await api.get('/api/v1/campaigns', { token: apiKey })).status).toBe(200);
-    const forged = await api.get('/api/v1/campaigns', { token: `${apiKey.slice(0, -2)}xx` });
+    const forged = await api.get<ErrorBody>('/api/v1/campaigns', { token: `${apiKey.slice(0, -2)}xx` });
     expect(forged.status).toBe(401);
     expect(forged.body.code).toBe('UNAUTHENTICATED');
     // A merchant key is not a bureau credential.
@@ -67,19 +69,19 @@ describe('merchants', () => {
 
   it('suspends and reactivates, changes themes, filters the list', async () => {
     const { merchant } = await makeMerchant(api, bureau, { themes: ['autos'] });
-    const suspended = await api.patch(`/api/v1/merchants/${merchant.id}`, { status: 'suspended' }, { token: bureau });
+    const suspended = await api.patch<MerchantView>(`/api/v1/merchants/${merchant.id}`, { status: 'suspended' }, { token: bureau });
     expect(suspended.body.status).toBe('suspended');
-    const listed = await api.get('/api/v1/merchants?status=suspended&limit=500', { token: bureau });
-    expect(listed.body.items.map((m: { id: string }) => m.id)).toContain(merchant.id);
-    expect(listed.body.items.every((m: { status: string }) => m.status === 'suspended')).toBe(true);
-    const active = await api.patch(
+    const listed = await api.get<Page<MerchantView>>('/api/v1/merchants?status=suspended&limit=500', { token: bureau });
+    expect(listed.body.items.map((m) => m.id)).toContain(merchant.id);
+    expect(listed.body.items.every((m) => m.status === 'suspended')).toBe(true);
+    const active = await api.patch<MerchantView>(
       `/api/v1/merchants/${merchant.id}`,
       { status: 'active', themes: ['autos', 'appliances'] },
       { token: bureau },
     );
     expect(active.body).toMatchObject({ status: 'active', themes: ['autos', 'appliances'] });
-    const byTheme = await api.get('/api/v1/merchants?theme=appliances&limit=500', { token: bureau });
-    expect(byTheme.body.items.map((m: { id: string }) => m.id)).toContain(merchant.id);
+    const byTheme = await api.get<Page<MerchantView>>('/api/v1/merchants?theme=appliances&limit=500', { token: bureau });
+    expect(byTheme.body.items.map((m) => m.id)).toContain(merchant.id);
     const missing = await api.get('/api/v1/merchants/00000000-0000-4000-8000-000000000000', { token: bureau });
     expect(missing.status).toBe(404);
   });

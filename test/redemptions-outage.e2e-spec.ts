@@ -42,7 +42,7 @@ describe('checkout redemption during a database outage', () => {
     const http = new ApiClient(api.baseUrl);
     const bureau = await bureauToken(http);
     const campaign = await makeCampaign(http, bureau);
-    const denominationId = (await makeRound(http, bureau, campaign.id)).denominations[0].id as string;
+    const denominationId = (await makeRound(http, bureau, campaign.id)).denominations[0].id;
     const { apiKey } = await makeMerchant(http, bureau);
     const db = { query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] };
     const voucher = await insertVoucher(db, denominationId);

@@ -45,7 +45,7 @@ describe('checkout redemption', () => {
 
   async function merchant(themes: string[] = ['catering']) {
     const { merchant: created, apiKey } = await makeMerchant(api, bureau, { themes });
-    return { id: created.id as string, key: apiKey };
+    return { id: created.id, key: apiKey };
   }
 
   beforeAll(async () => {

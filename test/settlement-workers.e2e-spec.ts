@@ -61,7 +61,7 @@ describe('settlement workers (separate processes)', () => {
   async function seedMerchants(count: number, perMerchant: number): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const id = (await makeMerchant(api, bureau)).merchant.id as string;
+      const id = (await makeMerchant(api, bureau)).merchant.id;
       const rows = Array.from({ length: perMerchant }, () => ({
         at: minutesAgo(1 + Math.random() * 60),
         faceValue: 1 + Math.floor(Math.random() * 10000),

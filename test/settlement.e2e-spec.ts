@@ -51,7 +51,7 @@ describe('settlement (API with the worker in process)', () => {
     return (response.body.items as any[]).sort((a, b) => a.sequence - b.sequence);
   }
 
-  const merchant = async (overrides: Record<string, unknown> = {}) => (await makeMerchant(api, bureau, overrides)).merchant.id as string;
+  const merchant = async (overrides: Record<string, unknown> = {}) => (await makeMerchant(api, bureau, overrides)).merchant.id;
 
   it('settles what was redeemed before the cutoff into one statement per merchant, and the rest in the next run', async () => {
     const a = await merchant();

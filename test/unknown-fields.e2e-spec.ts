@@ -74,8 +74,8 @@ describe('fields named like Object.prototype properties', () => {
     });
     api = new ApiClient(t.baseUrl);
     const bureau = await bureauToken(api);
-    const campaignId = (await makeCampaign(api, bureau, {}, false)).id as string;
-    const merchantId = (await makeMerchant(api, bureau)).merchant.id as string;
+    const campaignId = (await makeCampaign(api, bureau, {}, false)).id;
+    const merchantId = (await makeMerchant(api, bureau)).merchant.id;
     const merchant = merchantToken(merchantId);
     const idempotent = () => ({ 'idempotency-key': randomUUID() });
     const p = `/${API_PREFIX}`;

@@ -20,6 +20,8 @@ export function toCampaignView(campaign: Campaign) {
   };
 }
 
+export type CampaignView = ReturnType<typeof toCampaignView>;
+
 export function toDenominationView(denomination: Denomination, remaining?: number) {
   return {
     id: denomination.id,
@@ -47,3 +49,5 @@ export function toRoundView(round: Round, remaining?: ReadonlyMap<string, number
       .map((d) => toDenominationView(d, remaining?.get(d.id))),
   };
 }
+
+export type RoundView = ReturnType<typeof toRoundView>;

@@ -1,5 +1,4 @@
 import { createBullBoard } from '@bull-board/api';
-import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import { Injectable, OnModuleInit } from '@nestjs/common';
@@ -34,9 +33,7 @@ export class QueueBoard implements OnModuleInit {
     const fastify = httpAdapter.getInstance<FastifyInstance>();
     const board = new BullBoardFastifyAdapter();
     board.setBasePath(QUEUE_BOARD_PATH);
-    // @bull-board/fastify 9.10.1 pins its own copy of @bull-board/api 9.10.1; the adapter
-    // interface is the same, only TypeScript's private-field check tells the copies apart.
-    createBullBoard({ queues: [new BullMQAdapter(this.settlement.queue)], serverAdapter: board as unknown as IServerAdapter });
+    createBullBoard({ queues: [new BullMQAdapter(this.settlement.queue)], serverAdapter: board });
 
     void fastify.register(async (scope) => {
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

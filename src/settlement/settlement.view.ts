@@ -16,6 +16,8 @@ export function toRunView(run: SettlementRun) {
   };
 }
 
+export type RunView = ReturnType<typeof toRunView>;
+
 export function toStatementView(statement: SettlementStatement) {
   return {
     id: statement.id,

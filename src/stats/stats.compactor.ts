@@ -55,9 +55,12 @@ export class StatsCompactor extends WorkerHost implements OnApplicationBootstrap
     let removed = 0;
     for (const { table, keys, sums } of LEDGERS) {
       removed += await this.uow.run(async (manager) => {
-        const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`juhui:${table}`]);
+        const [{ locked }] = await manager.query<[{ locked: boolean }]>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
+          `juhui:${table}`,
+        ]);
         if (!locked) return 0;
-        const [{ before, after }] = await manager.query(`
+        // count(*) is a bigint: a string from PostgreSQL.
+        const [{ before, after }] = await manager.query<[{ before: string; after: string }]>(`
           WITH gone AS (
             DELETE FROM ${table}
             WHERE (${keys.join(', ')}) IN (SELECT ${keys.join(', ')} FROM ${table} GROUP BY ${keys.join(', ')} HAVING count(*) > 1)

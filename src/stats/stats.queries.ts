@@ -64,6 +64,9 @@ export interface SettlementShare {
 
 const num = (value: unknown): number => Number(value ?? 0);
 
+/** A bigint or numeric column, or a sum: PostgreSQL hands these over as strings. */
+type Bigint = string;
+
 export class StatsQueries {
   constructor(private readonly manager: EntityManager) {}
 
@@ -71,69 +74,83 @@ export class StatsQueries {
   static readonly SNAPSHOT = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 
   async campaigns(ids?: string[]): Promise<CampaignRow[]> {
-    const rows = await this.manager.query(
+    const rows = await this.manager.query<Array<Omit<CampaignRow, 'budget'> & { budget: Bigint }>>(
       `SELECT id, name, theme, status, budget FROM campaigns
        WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])
        ORDER BY created_at, id`,
       [ids ?? null],
     );
-    return rows.map((row: Record<string, unknown>) => ({ ...row, budget: num(row.budget) }) as CampaignRow);
+    return rows.map((row) => ({ ...row, budget: num(row.budget) }));
   }
 
   async denominations(campaignIds: string[]): Promise<DenominationRow[]> {
-    const rows = await this.manager.query(
+    const rows = await this.manager.query<
+      Array<{
+        id: string;
+        round_id: string;
+        round_name: string;
+        claim_opens_at: Date;
+        campaign_id: string;
+        position: number;
+        face_value: Bigint;
+        min_spend: Bigint;
+        quantity: number;
+      }>
+    >(
       `SELECT d.id, d.round_id, r.name AS round_name, r.claim_opens_at, d.campaign_id, d.position, d.face_value, d.min_spend, d.quantity
        FROM denominations d JOIN rounds r ON r.id = d.round_id
        WHERE d.campaign_id = ANY($1::uuid[])
        ORDER BY r.claim_opens_at, r.id, d.position`,
       [campaignIds],
     );
-    return rows.map((row: Record<string, unknown>) => ({
-      id: row.id as string,
-      roundId: row.round_id as string,
-      roundName: row.round_name as string,
-      claimOpensAt: row.claim_opens_at as Date,
-      campaignId: row.campaign_id as string,
-      position: num(row.position),
+    return rows.map((row) => ({
+      id: row.id,
+      roundId: row.round_id,
+      roundName: row.round_name,
+      claimOpensAt: row.claim_opens_at,
+      campaignId: row.campaign_id,
+      position: row.position,
       faceValue: num(row.face_value),
       minSpend: num(row.min_spend),
-      quantity: num(row.quantity),
+      quantity: row.quantity,
     }));
   }
 
   /** Vouchers stored, per denomination. */
   async claimsByDenomination(campaignIds: string[]): Promise<Map<string, ClaimSums>> {
-    const rows = await this.manager.query(
+    const rows = await this.manager.query<Array<{ denomination_id: string; claimed: Bigint; claimed_value: Bigint }>>(
       `SELECT denomination_id, sum(claimed) AS claimed, sum(claimed_value) AS claimed_value
        FROM stats_claims WHERE campaign_id = ANY($1::uuid[]) GROUP BY denomination_id`,
       [campaignIds],
     );
-    return new Map(
-      rows.map((row: Record<string, unknown>) => [
-        row.denomination_id as string,
-        { claimed: num(row.claimed), claimedValue: num(row.claimed_value) },
-      ]),
-    );
+    return new Map(rows.map((row) => [row.denomination_id, { claimed: num(row.claimed), claimedValue: num(row.claimed_value) }]));
   }
 
   /** Standing (not reversed) redemptions, per denomination. */
   async redemptionsByDenomination(campaignIds: string[]): Promise<Map<string, RedemptionSums>> {
-    const rows = await this.manager.query(
+    const rows = await this.manager.query<Array<{ denomination_id: string; redeemed: Bigint; subsidy: Bigint; sales: Bigint }>>(
       `SELECT denomination_id, sum(redeemed) AS redeemed, sum(subsidy) AS subsidy, sum(sales) AS sales
        FROM stats_redemptions WHERE campaign_id = ANY($1::uuid[]) GROUP BY denomination_id`,
       [campaignIds],
     );
     return new Map(
-      rows.map((row: Record<string, unknown>) => [
-        row.denomination_id as string,
-        { redeemed: num(row.redeemed), subsidy: num(row.subsidy), salesDriven: num(row.sales) },
-      ]),
+      rows.map((row) => [row.denomination_id, { redeemed: num(row.redeemed), subsidy: num(row.subsidy), salesDriven: num(row.sales) }]),
     );
   }
 
   /** Claims and standing redemptions per calendar day in `timeZone`, oldest first. */
   async byDay(campaignIds: string[], timeZone: string): Promise<DayRow[]> {
-    const rows = await this.manager.query(
+    // A FULL JOIN: a day with claims and no redemptions (or the reverse) has nulls on one side.
+    const rows = await this.manager.query<
+      Array<{
+        date: string;
+        claimed: Bigint | null;
+        claimed_value: Bigint | null;
+        redeemed: Bigint | null;
+        subsidy: Bigint | null;
+        sales: Bigint | null;
+      }>
+    >(
       `WITH claims AS (
          SELECT (bucket AT TIME ZONE $2)::date AS day, sum(claimed) AS claimed, sum(claimed_value) AS claimed_value
          FROM stats_claims WHERE campaign_id = ANY($1::uuid[]) GROUP BY 1
@@ -147,8 +164,8 @@ export class StatsQueries {
        ORDER BY day`,
       [campaignIds, timeZone],
     );
-    return rows.map((row: Record<string, unknown>) => ({
-      date: row.date as string,
+    return rows.map((row) => ({
+      date: row.date,
       claimed: num(row.claimed),
       claimedValue: num(row.claimed_value),
       redeemed: num(row.redeemed),
@@ -159,7 +176,7 @@ export class StatsQueries {
 
   /** The merchants with the most subsidy redeemed (standing redemptions). */
   async topMerchants(campaignIds: string[], limit: number): Promise<MerchantRow[]> {
-    const rows = await this.manager.query(
+    const rows = await this.manager.query<Array<{ merchant_id: string; name: string; redeemed: Bigint; subsidy: Bigint; sales: Bigint }>>(
       `SELECT s.merchant_id, m.name, s.redeemed, s.subsidy, s.sales
        FROM (
          SELECT merchant_id, sum(redeemed) AS redeemed, sum(subsidy) AS subsidy, sum(sales) AS sales
@@ -170,9 +187,9 @@ export class StatsQueries {
        LIMIT $2`,
       [campaignIds, limit],
     );
-    return rows.map((row: Record<string, unknown>) => ({
-      merchantId: row.merchant_id as string,
-      name: row.name as string,
+    return rows.map((row) => ({
+      merchantId: row.merchant_id,
+      name: row.name,
       redeemed: num(row.redeemed),
       subsidy: num(row.subsidy),
       salesDriven: num(row.sales),
@@ -188,7 +205,7 @@ export class StatsQueries {
    * its net exactly and the campaigns add up to Σ net of all statements.
    */
   async settlementShares(campaignIds: string[]): Promise<Map<string, SettlementShare>> {
-    const rows = await this.manager.query(
+    const rows = await this.manager.query<Array<{ campaign_id: string; settled: Bigint; paid: Bigint }>>(
       `WITH weights AS (
          SELECT statement_id, campaign_id, sum(weight) AS weight
          FROM stats_statement_weights
@@ -214,17 +231,12 @@ export class StatsQueries {
        GROUP BY campaign_id`,
       [campaignIds],
     );
-    return new Map(
-      rows.map((row: Record<string, unknown>) => [
-        row.campaign_id as string,
-        { campaignId: row.campaign_id as string, settled: num(row.settled), paid: num(row.paid) },
-      ]),
-    );
+    return new Map(rows.map((row) => [row.campaign_id, { campaignId: row.campaign_id, settled: num(row.settled), paid: num(row.paid) }]));
   }
 
   /** Σ net of every statement, and of the paid ones: the programme's settled and paid. */
   async settlementTotals(): Promise<{ settled: number; paid: number }> {
-    const [row] = await this.manager.query(
+    const [row] = await this.manager.query<[{ settled: Bigint; paid: Bigint }]>(
       `SELECT coalesce(sum(net), 0) AS settled, coalesce(sum(net) FILTER (WHERE status = 'paid'), 0) AS paid FROM settlement_statements`,
     );
     return { settled: num(row.settled), paid: num(row.paid) };

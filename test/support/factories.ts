@@ -4,7 +4,11 @@ import { signToken } from '../../src/auth/jwt';
 import type { StaffRole } from '../../src/auth/principal';
 import type { Theme } from '../../src/common/domain/themes';
 import { generateVoucherCode } from '../../src/vouchers/voucher-code';
-import { ApiClient } from './http';
+import type { CampaignView, RoundView } from '../../src/campaigns/campaign.view';
+import type { MerchantView } from '../../src/merchants/merchant.view';
+import type { RunView } from '../../src/settlement/settlement.view';
+import type { toStaffView } from '../../src/staff/staff.view';
+import { ApiClient, ApiResponse, Json } from './http';
 import { TEST_ADMIN, TEST_JWT_SECRET, TestDatabase } from './test-app';
 
 const HOUR = 3600_000;
@@ -23,17 +27,24 @@ export async function bureauToken(api: ApiClient): Promise<string> {
 
 /** Logs a staff member in through the real endpoint. */
 export async function loginAs(api: ApiClient, credentials: { username: string; password: string }): Promise<string> {
-  const response = await api.post('/api/v1/auth/login', { username: credentials.username, password: credentials.password });
+  const response = await api.post<{ accessToken: string }>('/api/v1/auth/login', {
+    username: credentials.username,
+    password: credentials.password,
+  });
   if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
-  return response.body.accessToken as string;
+  return response.body.accessToken;
 }
 
 /** Creates a staff member through POST /staff (as an admin); returns it with its password. */
 export async function makeStaff(api: ApiClient, adminToken: string, roles: StaffRole[], username = `staff.${++sequence}`) {
   const password = `password-of-${username}`;
-  const response = await api.post('/api/v1/staff', { username, displayName: `Staff ${username}`, roles, password }, { token: adminToken });
+  const response = await api.post<ReturnType<typeof toStaffView>>(
+    '/api/v1/staff',
+    { username, displayName: `Staff ${username}`, roles, password },
+    { token: adminToken },
+  );
   if (response.status !== 201) throw new Error(`staff creation failed: ${response.status} ${response.text}`);
-  return { ...(response.body as { id: string; username: string; roles: StaffRole[] }), password };
+  return { ...response.body, password };
 }
 
 let sequence = 0;
@@ -73,29 +84,48 @@ export function merchantInput(overrides: Record<string, unknown> = {}) {
   };
 }
 
-async function expectCreated<T = any>(response: Promise<{ status: number; body: T; text: string }>, what: string): Promise<T> {
+async function expectCreated<T>(response: Promise<ApiResponse<T>>, what: string): Promise<Json<T>> {
   const answer = await response;
   if (answer.status !== 201 && answer.status !== 200) throw new Error(`${what} failed: ${answer.status} ${answer.text}`);
   return answer.body;
 }
 
 /** Creates a campaign (draft unless `publish`), through the API. */
-export async function makeCampaign(api: ApiClient, token: string, overrides: Record<string, unknown> = {}, publish = true) {
-  const campaign = await expectCreated(api.post('/api/v1/campaigns', campaignInput(overrides), { token }), 'create campaign');
-  if (publish) return expectCreated(api.post(`/api/v1/campaigns/${campaign.id}/publish`, undefined, { token }), 'publish campaign');
+export async function makeCampaign(
+  api: ApiClient,
+  token: string,
+  overrides: Record<string, unknown> = {},
+  publish = true,
+): Promise<Json<CampaignView>> {
+  const campaign = await expectCreated(api.post<CampaignView>('/api/v1/campaigns', campaignInput(overrides), { token }), 'create campaign');
+  if (publish) {
+    return expectCreated(api.post<CampaignView>(`/api/v1/campaigns/${campaign.id}/publish`, undefined, { token }), 'publish campaign');
+  }
   return campaign;
 }
 
-export async function makeRound(api: ApiClient, token: string, campaignId: string, overrides: Record<string, unknown> = {}) {
-  return expectCreated(api.post(`/api/v1/campaigns/${campaignId}/rounds`, roundInput(overrides), { token }), 'create round');
+export async function makeRound(
+  api: ApiClient,
+  token: string,
+  campaignId: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Json<RoundView>> {
+  return expectCreated(api.post<RoundView>(`/api/v1/campaigns/${campaignId}/rounds`, roundInput(overrides), { token }), 'create round');
+}
+
+/** The answer to POST /merchants: the merchant and its API key, shown this once. */
+export interface MerchantRegistration {
+  merchant: MerchantView;
+  apiKey: string;
 }
 
 /** Registers a merchant; returns the merchant view and its one-time API key. */
-export async function makeMerchant(api: ApiClient, token: string, overrides: Record<string, unknown> = {}) {
-  return expectCreated<{ merchant: any; apiKey: string }>(
-    api.post('/api/v1/merchants', merchantInput(overrides), { token }),
-    'create merchant',
-  );
+export async function makeMerchant(
+  api: ApiClient,
+  token: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Json<MerchantRegistration>> {
+  return expectCreated(api.post<MerchantRegistration>('/api/v1/merchants', merchantInput(overrides), { token }), 'create merchant');
 }
 
 export interface RedemptionSource {
@@ -161,10 +191,10 @@ export async function reverseRedemptions(db: TestDatabase, ids: string[], at = n
 }
 
 /** Polls a settlement run until it has completed or failed, and returns it. */
-export async function waitForRun(api: ApiClient, token: string, runId: string, timeoutMs = 90_000): Promise<any> {
+export async function waitForRun(api: ApiClient, token: string, runId: string, timeoutMs = 90_000): Promise<Json<RunView>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await api.get(`/api/v1/settlements/runs/${runId}`, { token });
+    const response = await api.get<RunView>(`/api/v1/settlements/runs/${runId}`, { token });
     if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
     if (response.body.status === 'completed' || response.body.status === 'failed') return response.body;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${response.body.status} after ${timeoutMs} ms`);
@@ -215,14 +245,14 @@ export async function makeOpenRound(
   token: string,
   roundOverrides: Record<string, unknown> = {},
   campaignOverrides: Record<string, unknown> = {},
-) {
+): Promise<Json<RoundView>> {
   const campaign = await makeCampaign(api, token, campaignOverrides);
   return makeRound(api, token, campaign.id, roundOverrides);
 }
 
-/** POST /api/v1/claims as the given resident. */
-export function claimAs(api: ApiClient, residentId: string, denominationId: string, headers?: Record<string, string>) {
-  return api.post('/api/v1/claims', { denominationId }, { token: residentToken(residentId), headers });
+/** POST /api/v1/claims as the given resident; name `T` (a VoucherView, an ErrorBody) to have the answer checked. */
+export function claimAs<T = any>(api: ApiClient, residentId: string, denominationId: string, headers?: Record<string, string>) {
+  return api.post<T>('/api/v1/claims', { denominationId }, { token: residentToken(residentId), headers });
 }
 
 // --- Rows written straight into the database --------------------------------------------

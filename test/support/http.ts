@@ -1,7 +1,28 @@
+import type { ErrorResponse } from '../../src/common/errors/error-mapping';
+
+/**
+ * A value as it arrives over HTTP: JSON turns every Date into its ISO string. So a test names
+ * the app's own view type (`api.get<CampaignView>(...)`) and reads the fields the wire has.
+ */
+export type Json<T> = T extends Date
+  ? string
+  : T extends ReadonlyArray<infer Item>
+    ? Json<Item>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
+/** The body of every refusal (SPEC, Errors): name it for a request the test expects to fail. */
+export type ErrorBody = ErrorResponse['body'];
+
+/**
+ * An answer whose body is the JSON of `T`. The default stays `any` for tests that have not
+ * named their answer types yet; a test that names one gets its field names checked by tsc.
+ */
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
-  body: T;
+  body: Json<T>;
   text: string;
 }
 
@@ -33,7 +54,7 @@ export class ApiClient {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    return { status: response.status, headers: response.headers, body: parsed as Json<T>, text };
   }
 
   get<T = any>(path: string, options?: RequestOptions) {
