@@ -33,7 +33,6 @@ export class StatementApproval1765800000000 implements MigrationInterface {
         ADD CONSTRAINT settlement_statements_approved_before_paid
           CHECK (approved_at IS NOT NULL OR status = 'pending' OR (status = 'held' AND held_from = 'pending')),
         ADD CONSTRAINT settlement_statements_paid_has_bank_reference CHECK (status <> 'paid' OR (bank_reference IS NOT NULL AND paid_at IS NOT NULL))`);
-    await q.query(`CREATE INDEX settlement_statements_status_idx ON settlement_statements (status, created_at)`);
     await q.query(
       `CREATE INDEX redemptions_settlement_statement_idx ON redemptions (settlement_statement_id) WHERE settlement_statement_id IS NOT NULL`,
     );
@@ -45,7 +44,6 @@ export class StatementApproval1765800000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS redemptions_reversal_statement_idx`);
     await q.query(`DROP INDEX IF EXISTS redemptions_settlement_statement_idx`);
-    await q.query(`DROP INDEX IF EXISTS settlement_statements_status_idx`);
     await q.query(`
       ALTER TABLE settlement_statements
         DROP CONSTRAINT IF EXISTS settlement_statements_paid_has_bank_reference,
