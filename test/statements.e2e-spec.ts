@@ -42,7 +42,7 @@ function statementHarness(env: Record<string, string> = {}) {
 
   /** A new merchant with one statement of `faceValue` fen, settled in a run requested by `token`. */
   const statementOf = async (faceValue = 5000, token = h.admin) => {
-    const merchantId = (await makeMerchant(h.api, h.admin)).merchant.id as string;
+    const merchantId = (await makeMerchant(h.api, h.admin)).merchant.id;
     await insertRedemptions(h.t.db, h.source, merchantId, [{ at: minutesAgo(5), faceValue }]);
     const run = await settle(token);
     const page = await h.api.get(`/api/v1/settlements/statements?runId=${run.id}&merchantId=${merchantId}`, { token: h.admin });
@@ -167,7 +167,7 @@ describe('statements: approval, holds, payment (FOUR_EYES off)', () => {
     const names = ['待批 pending', '已批 approved', '暂扣 held', '已付 paid', '零元 zero'];
     const ids: Record<string, string> = {};
     for (const name of names) {
-      ids[name] = (await makeMerchant(h.api, h.admin, { name })).merchant.id as string;
+      ids[name] = (await makeMerchant(h.api, h.admin, { name })).merchant.id;
       const [row] = await insertRedemptions(h.t.db, h.source, ids[name], [{ at: minutesAgo(5), faceValue: 1250 }]);
       if (name === '零元 zero') await reverseRedemptions(h.t.db, [row], minutesAgo(4));
     }
@@ -221,8 +221,8 @@ describe('statements: approval, holds, payment (FOUR_EYES off)', () => {
   });
 
   it('lists in lines.csv every redemption, reversal and carried amount, adding up to each statement fen for fen', async () => {
-    const m = (await makeMerchant(h.api, h.admin)).merchant.id as string;
-    const other = (await makeMerchant(h.api, h.admin)).merchant.id as string;
+    const m = (await makeMerchant(h.api, h.admin)).merchant.id;
+    const other = (await makeMerchant(h.api, h.admin)).merchant.id;
     // Run 1: three redemptions settled, one reversed before it was ever settled.
     const [r1, r2] = await insertRedemptions(h.t.db, h.source, m, [
       { at: minutesAgo(60), faceValue: 5000 },
