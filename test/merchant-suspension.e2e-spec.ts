@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound, waitForRun } from './support/factories';
+import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound, payStatement, waitForRun } from './support/factories';
 import { ApiClient } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
 
@@ -37,12 +37,7 @@ describe('a suspended merchant', () => {
     expect(await waitForRun(api, bureau, started.body.id)).toMatchObject({ status: 'completed' });
     const statements = await api.get(`/api/v1/settlements/statements?merchantId=${e.merchant.id}`, { token: bureau });
     expect(statements.body.items).toHaveLength(1);
-    const paid = await api.post(
-      `/api/v1/settlements/statements/${statements.body.items[0].id}/paid`,
-      { bankReference: 'B-1' },
-      { token: bureau },
-    );
-    expect(paid.status).toBe(200);
+    expect(await payStatement(api, bureau, statements.body.items[0].id)).toMatchObject({ status: 'paid' });
     expect((await api.patch(`/api/v1/merchants/${e.merchant.id}`, { status: 'suspended' }, { token: bureau })).status).toBe(200);
 
     const reversal = await api.post(

@@ -61,6 +61,11 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   // The bank's payment instruction file, with full account numbers: finance's alone for now.
   'GET /api/v1/settlements/runs/:id/payouts.csv': ['finance'],
   'GET /api/v1/settlements/statements': ['merchant', 'finance', 'auditor'],
+  'GET /api/v1/settlements/statements/:id': ['merchant', 'finance', 'auditor'],
+  'GET /api/v1/settlements/statements/:id/lines.csv': ['merchant', 'finance', 'auditor'],
+  'POST /api/v1/settlements/statements/:id/approve': ['finance'],
+  'POST /api/v1/settlements/statements/:id/hold': ['finance'],
+  'POST /api/v1/settlements/statements/:id/release': ['finance'],
   'POST /api/v1/settlements/statements/:id/paid': ['finance'],
   'GET /api/v1/audit/events': ['auditor', 'admin'],
   'GET /api/v1/stats/overview': STAFF,

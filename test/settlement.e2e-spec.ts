@@ -51,6 +51,14 @@ describe('settlement (API with the worker in process)', () => {
     return (response.body.items as any[]).sort((a, b) => a.sequence - b.sequence);
   }
 
+  /** Approves every statement of a run: only approved statements reach its payouts file. */
+  async function approveAll(runId: string): Promise<void> {
+    const page = await api.get(`/api/v1/settlements/statements?runId=${runId}&limit=500`, { token: bureau });
+    for (const statement of page.body.items as Array<{ id: string }>) {
+      expect((await api.post(`/api/v1/settlements/statements/${statement.id}/approve`, undefined, { token: bureau })).status).toBe(200);
+    }
+  }
+
   const merchant = async (overrides: Record<string, unknown> = {}) => (await makeMerchant(api, bureau, overrides)).merchant.id;
 
   it('settles what was redeemed before the cutoff into one statement per merchant, and the rest in the next run', async () => {
@@ -170,6 +178,7 @@ describe('settlement (API with the worker in process)', () => {
     const [gone] = await insertRedemptions(t.db, source, nothing, [{ at: minutesAgo(3), faceValue: 100 }]);
     await reverseRedemptions(t.db, [gone], minutesAgo(2));
     const run = await settle();
+    await approveAll(run.id);
 
     const response = await fetch(`${t.baseUrl}/api/v1/settlements/runs/${run.id}/payouts.csv`, {
       headers: { authorization: `Bearer ${bureau}` },
@@ -205,6 +214,7 @@ describe('settlement (API with the worker in process)', () => {
     });
     await insertRedemptions(t.db, source, formula, [{ at: minutesAgo(3), faceValue: 250 }]);
     const run = await settle();
+    await approveAll(run.id);
     const file = await api.get(`/api/v1/settlements/runs/${run.id}/payouts.csv`, { token: bureau });
     expect(file.status).toBe(200);
     const [statement] = await statementsOf(formula);
@@ -213,12 +223,15 @@ describe('settlement (API with the worker in process)', () => {
     );
   });
 
-  it('records a statement as paid once (409 INVALID_STATE after), with the bank reference', async () => {
+  it('records an approved statement as paid once (409 INVALID_STATE before approval and after), with the bank reference', async () => {
     const m = await merchant();
     await insertRedemptions(t.db, source, m, [{ at: minutesAgo(2), faceValue: 8800 }]);
     await settle();
     const [statement] = await statementsOf(m);
     expect(statement.bankReference).toBeUndefined();
+    const early = await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'X' }, { token: bureau });
+    expect([early.status, early.body.code]).toEqual([409, 'INVALID_STATE']);
+    expect((await api.post(`/api/v1/settlements/statements/${statement.id}/approve`, undefined, { token: bureau })).status).toBe(200);
 
     const bad = await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: '  ' }, { token: bureau });
     expect(bad.status).toBe(400);

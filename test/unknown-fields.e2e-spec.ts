@@ -114,6 +114,11 @@ describe('fields named like Object.prototype properties', () => {
       },
       [`POST ${p}/settlements/runs`]: { token: bureau, body: () => ({}), nested: [] },
       [`POST ${p}/settlements/statements/${randomUUID()}/paid`]: { token: bureau, body: () => ({ bankReference: 'B-1' }), nested: [] },
+      [`POST ${p}/settlements/statements/${randomUUID()}/hold`]: {
+        token: bureau,
+        body: () => ({ reason: 'account under review' }),
+        nested: [],
+      },
     };
   });
   afterAll(() => t.close());

@@ -1,12 +1,11 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../database/columns';
-
-export type StatementStatus = 'pending' | 'paid';
+import type { HoldableStatus, StatementStatus } from './settlement.rules';
 
 /**
  * One merchant's statement in one run. Written by the run in the same transaction that
- * links its redemptions (settlement.queries.ts); afterwards only `status`, `bankReference`
- * and `paidAt` change.
+ * links its redemptions (settlement.queries.ts); afterwards only its state changes (status,
+ * hold, approval, payment), by SettlementStatementsService.
  */
 @Entity('settlement_statements')
 export class SettlementStatement {
@@ -54,6 +53,26 @@ export class SettlementStatement {
 
   @Column({ type: 'varchar' })
   status!: StatementStatus;
+
+  /** While held: the status the hold interrupted, which a release restores. */
+  @Column({ name: 'held_from', type: 'varchar', nullable: true })
+  heldFrom!: HoldableStatus | null;
+
+  @Column({ name: 'hold_reason', type: 'varchar', nullable: true })
+  holdReason!: string | null;
+
+  @Column({ name: 'held_at', type: 'timestamptz', nullable: true })
+  heldAt!: Date | null;
+
+  /** principalKey of the staff member who approved it (the four-eyes rule compares these). */
+  @Column({ name: 'approved_by', type: 'varchar', nullable: true })
+  approvedBy!: string | null;
+
+  @Column({ name: 'approved_at', type: 'timestamptz', nullable: true })
+  approvedAt!: Date | null;
+
+  @Column({ name: 'paid_by', type: 'varchar', nullable: true })
+  paidBy!: string | null;
 
   @Column({ name: 'bank_reference', type: 'varchar', nullable: true })
   bankReference!: string | null;

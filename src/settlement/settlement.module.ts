@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { QueueBoard } from './queue-board';
 import { SettlementRunsModule } from './settlement-runs.module';
@@ -12,7 +13,7 @@ import { SettlementController } from './settlement.controller';
  * board. Runs are carried out by SettlementWorkerModule, wherever the worker runs.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule],
+  imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule, AuditModule],
   controllers: [SettlementController],
   providers: [SettlementStatementsService, QueueBoard],
 })

@@ -91,10 +91,26 @@ export const RUN_TOTALS = `
   SELECT count(*)::int AS statements, coalesce(sum(redemption_count), 0)::int AS redemptions, coalesce(sum(net), 0)::text AS net
     FROM settlement_statements WHERE run_id = $1`;
 
-/** $1 run → one payout line per merchant with a positive net, for the bank file. */
+/** $1 run → one payout line per merchant with a positive net on an approved statement, for the bank file. */
 export const PAYOUT_LINES = `
   SELECT m.name AS "merchantName", m.bank_name AS "bankName", m.account_name AS "accountName",
          m.account_number AS "accountNumber", s.net::text AS net, s.id AS "statementId"
     FROM settlement_statements s JOIN merchants m ON m.id = s.merchant_id
-   WHERE s.run_id = $1 AND s.net > 0
+   WHERE s.run_id = $1 AND s.status = 'approved' AND s.net > 0
    ORDER BY m.name, s.id`;
+
+/**
+ * $1 statement → the redemptions behind its figures, one row each (kind, face value): those
+ * settled in it (a redemption with both links here was reversed before it was settled), and
+ * the reversals it deducted of redemptions settled earlier. Carried amounts are on the
+ * statement itself. Uses the partial indexes on the two links.
+ */
+export const STATEMENT_REDEMPTION_LINES = `
+  SELECT CASE WHEN r.reversal_statement_id = $1 THEN 'reversed_before_settlement' ELSE 'redemption' END AS kind,
+         r.id AS "redemptionId", r.order_ref AS "orderRef", r.redeemed_at AS "redeemedAt", r.reversed_at AS "reversedAt",
+         r.face_value::text AS "faceValue"
+    FROM redemptions r WHERE r.settlement_statement_id = $1
+  UNION ALL
+  SELECT 'reversal', r.id, r.order_ref, r.redeemed_at, r.reversed_at, r.face_value::text
+    FROM redemptions r WHERE r.reversal_statement_id = $1 AND r.settlement_statement_id <> $1
+  ORDER BY "redeemedAt", "redemptionId"`;

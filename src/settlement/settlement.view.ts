@@ -33,7 +33,13 @@ export function toStatementView(statement: SettlementStatement) {
     carriedIn: statement.carriedIn,
     carriedForward: statement.carriedForward,
     status: statement.status,
+    ...(statement.status === 'held'
+      ? { hold: { reason: statement.holdReason, from: statement.heldFrom, at: statement.heldAt?.toISOString() ?? null } }
+      : {}),
+    approvedBy: statement.approvedBy,
+    approvedAt: statement.approvedAt?.toISOString() ?? null,
     ...(statement.bankReference ? { bankReference: statement.bankReference } : {}),
+    paidBy: statement.paidBy,
     paidAt: statement.paidAt?.toISOString() ?? null,
     createdAt: statement.createdAt.toISOString(),
   };

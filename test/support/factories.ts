@@ -360,7 +360,7 @@ export async function insertSettlementRun(db: Queryable, cutoff = new Date(), pa
     await db.query(
       `UPDATE settlement_statements
        SET redemption_count = $2, voided_count = $3, reversal_count = $4, gross = $5, deductions = $6, net = $7, carried_in = $8, carried_forward = $9,
-           status = $10, bank_reference = $11, paid_at = $12
+           status = $10, bank_reference = $11, paid_at = $12, approved_at = $12
        WHERE id = $1`,
       [
         statement.id,
@@ -381,9 +381,16 @@ export async function insertSettlementRun(db: Queryable, cutoff = new Date(), pa
   return run.id;
 }
 
-/** Marks a settlement statement paid. */
+/** Marks a settlement statement approved and paid, straight in the database. */
 export async function markStatementPaid(db: Queryable, statementId: string): Promise<void> {
-  await db.query(`UPDATE settlement_statements SET status = 'paid', bank_reference = 'BANK-TEST', paid_at = now() WHERE id = $1`, [
-    statementId,
-  ]);
+  await db.query(
+    `UPDATE settlement_statements SET status = 'paid', bank_reference = 'BANK-TEST', approved_at = now(), paid_at = now() WHERE id = $1`,
+    [statementId],
+  );
+}
+
+/** Approves a statement and records its payment through the API (one person may do both while FOUR_EYES is off). */
+export async function payStatement(api: ApiClient, token: string, statementId: string, bankReference = 'BANK-TEST') {
+  await expectCreated(api.post(`/api/v1/settlements/statements/${statementId}/approve`, undefined, { token }), 'approve statement');
+  return expectCreated(api.post(`/api/v1/settlements/statements/${statementId}/paid`, { bankReference }, { token }), 'pay statement');
 }

@@ -124,12 +124,13 @@ async function generate(db: Client): Promise<string> {
       INSERT INTO settlement_runs (cutoff, status, started_at, finished_at)
       SELECT date_trunc('week', now()) - w * interval '7 days', 'completed', now(), now() FROM generate_series(0, 8) w`);
     await db.query(`
-      INSERT INTO settlement_statements (run_id, merchant_id, sequence, redemption_count, gross, deductions, net, status, bank_reference, paid_at)
+      INSERT INTO settlement_statements (run_id, merchant_id, sequence, redemption_count, gross, deductions, net, status, bank_reference, paid_at, approved_at)
       SELECT run.id, r.merchant_id, row_number() OVER (PARTITION BY r.merchant_id ORDER BY run.cutoff),
              count(*) FILTER (WHERE r.status = 'active'), coalesce(sum(r.face_value) FILTER (WHERE r.status = 'active'), 0), 0,
              coalesce(sum(r.face_value) FILTER (WHERE r.status = 'active'), 0),
              CASE WHEN run.cutoff < now() - interval '14 days' THEN 'paid' ELSE 'pending' END,
              CASE WHEN run.cutoff < now() - interval '14 days' THEN 'BANK-' || left(run.id::text, 8) END,
+             CASE WHEN run.cutoff < now() - interval '14 days' THEN run.cutoff END,
              CASE WHEN run.cutoff < now() - interval '14 days' THEN run.cutoff END
       FROM settlement_runs run JOIN redemptions r ON r.redeemed_at < run.cutoff AND r.redeemed_at >= run.cutoff - interval '7 days'
       GROUP BY run.id, run.cutoff, r.merchant_id`);
