@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
@@ -30,6 +31,7 @@ export class AppModule {
         AuthModule,
         AuditModule,
         StaffModule,
+        ApprovalsModule,
         CampaignsModule,
         MerchantsModule,
         VouchersModule,

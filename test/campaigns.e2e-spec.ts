@@ -47,7 +47,7 @@ describe('campaigns and rounds', () => {
     expect(reopen.status).toBe(409);
   });
 
-  it('edits only drafts and never drops the budget below what is allocated', async () => {
+  it('edits a draft freely and never drops the budget below what is allocated', async () => {
     const draft = await makeCampaign(api, bureau, { budget: 1_000_000 }, false);
     await makeRound(api, bureau, draft.id, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 600 }] });
     const lower = await api.patch<ErrorBody>(`/api/v1/campaigns/${draft.id}`, { budget: 500_000 }, { token: bureau });
@@ -59,6 +59,40 @@ describe('campaigns and rounds', () => {
     await api.post(`/api/v1/campaigns/${draft.id}/publish`, undefined, { token: bureau });
     const late = await api.patch(`/api/v1/campaigns/${draft.id}`, { name: 'Too late' }, { token: bureau });
     expect(late.status).toBe(409);
+  });
+
+  it('edits an active campaign’s budget (down to its allocation), end and description only, and a closed one not at all', async () => {
+    const campaign = await makeCampaign(api, bureau, { budget: 1_000_000 });
+    const round = await makeRound(api, bureau, campaign.id, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 600 }] });
+    const edit = (body: Record<string, unknown>) => api.patch(`/api/v1/campaigns/${campaign.id}`, body, { token: bureau });
+    const stored = async () =>
+      (await t.db.query(`SELECT budget, ends_at, description, name FROM campaigns WHERE id = $1`, [campaign.id]))[0];
+
+    const before = await stored();
+    const below = await edit({ budget: 599_999 });
+    expect({ status: below.status, code: below.body.code }).toEqual({ status: 422, code: 'BUDGET_EXCEEDED' });
+    const early = await edit({ endsAt: new Date(Date.parse(round.voucherValidUntil) - 1000).toISOString() });
+    expect({ status: early.status, code: early.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    for (const body of [{ name: 'Renamed' }, { startsAt: new Date().toISOString() }, { name: 'Renamed', budget: 700_000 }]) {
+      const refused = await edit(body);
+      expect({ body, status: refused.status, code: refused.body.code }).toEqual({ body, status: 409, code: 'INVALID_STATE' });
+    }
+    expect(await stored()).toEqual(before);
+
+    expect((await edit({ budget: 600_000 })).body).toMatchObject({ budget: 600_000, allocated: 600_000 });
+    const endsAt = new Date(Date.parse(round.voucherValidUntil) + 86_400_000).toISOString();
+    const moved = await edit({ budget: 2_000_000, endsAt, description: '延长一天' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({
+      budget: 2_000_000,
+      endsAt: new Date(endsAt).toISOString(),
+      description: '延长一天',
+      status: 'active',
+    });
+
+    await api.post(`/api/v1/campaigns/${campaign.id}/close`, undefined, { token: bureau });
+    const closed = await edit({ description: 'after the end' });
+    expect({ status: closed.status, code: closed.body.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
   });
 
   it('lists with filters for the bureau and only active campaigns for everyone else', async () => {

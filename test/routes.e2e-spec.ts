@@ -40,6 +40,11 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'POST /api/v1/campaigns/:id/close': ['operator'],
   'POST /api/v1/campaigns/:id/rounds': ['operator'],
   'GET /api/v1/rounds/:id': 'public',
+  // Four-eyes requests: every staff member reads them; the campaign kinds are operators' to decide.
+  'GET /api/v1/approvals': STAFF,
+  'GET /api/v1/approvals/:id': STAFF,
+  'POST /api/v1/approvals/:id/approve': ['operator'],
+  'POST /api/v1/approvals/:id/reject': ['operator'],
   'POST /api/v1/merchants': ['operator'],
   'GET /api/v1/merchants': ['operator', 'finance', 'auditor'],
   'GET /api/v1/merchants/:id': ['operator', 'finance', 'auditor'],

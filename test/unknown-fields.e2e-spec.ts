@@ -112,6 +112,8 @@ describe('fields named like Object.prototype properties', () => {
         body: () => ({ reason: 'refund' }),
         nested: [],
       },
+      [`POST ${p}/approvals/${randomUUID()}/approve`]: { token: bureau, body: () => ({ note: 'checked' }), nested: [] },
+      [`POST ${p}/approvals/${randomUUID()}/reject`]: { token: bureau, body: () => ({ note: 'not now' }), nested: [] },
       [`POST ${p}/settlements/runs`]: { token: bureau, body: () => ({}), nested: [] },
       [`POST ${p}/settlements/statements/${randomUUID()}/paid`]: { token: bureau, body: () => ({ bankReference: 'B-1' }), nested: [] },
       [`POST ${p}/settlements/statements/${randomUUID()}/hold`]: {

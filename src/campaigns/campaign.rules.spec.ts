@@ -1,5 +1,17 @@
 import { DomainError } from '../common/errors/domain-error';
-import { allowedFrom, assertCampaignPeriod, assertRoundFitsCampaign, roundFaceValue } from './campaign.rules';
+import {
+  allowedFrom,
+  assertCampaignPeriod,
+  assertEditable,
+  assertPeriodHoldsRounds,
+  assertRiseAlone,
+  assertRoundFitsCampaign,
+  editOf,
+  matchesTerms,
+  publicationTerms,
+  raisesBudget,
+  roundFaceValue,
+} from './campaign.rules';
 
 const at = (iso: string): Date => new Date(iso);
 const campaign = { startsAt: at('2026-01-01T00:00:00+08:00'), endsAt: at('2026-12-31T00:00:00+08:00') };
@@ -10,6 +22,16 @@ const round = {
   voucherValidUntil: at('2026-03-01T00:00:00+08:00'),
   denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 100 }],
 };
+
+function codeOf(run: () => void): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    return (error as DomainError).code;
+  }
+  return undefined;
+}
 
 function problemsOf(run: () => void): string[] {
   try {
@@ -60,5 +82,53 @@ describe('campaign rules', () => {
   it('moves draft → active → closed only', () => {
     expect(allowedFrom('publish')).toEqual(['draft']);
     expect(allowedFrom('close')).toEqual(['draft', 'active']);
+  });
+
+  it('edits any field of a draft, the budget, end and description of an active campaign, nothing of a closed one', () => {
+    const every = { name: 'n', budget: 1, startsAt: campaign.startsAt, endsAt: campaign.endsAt, description: 'd' };
+    expect(codeOf(() => assertEditable('draft', every))).toBeUndefined();
+    expect(codeOf(() => assertEditable('active', { budget: 1, endsAt: campaign.endsAt, description: 'd' }))).toBeUndefined();
+    expect(codeOf(() => assertEditable('active', { name: 'n' }))).toBe('INVALID_STATE');
+    expect(codeOf(() => assertEditable('active', { startsAt: campaign.startsAt }))).toBe('INVALID_STATE');
+    expect(codeOf(() => assertEditable('closed', { description: 'd' }))).toBe('INVALID_STATE');
+    expect(codeOf(() => assertEditable('closed', {}))).toBeUndefined();
+  });
+
+  it('keeps only the fields given', () => {
+    expect(editOf({ name: undefined, budget: 5, description: null as unknown as string })).toEqual({ budget: 5 });
+  });
+
+  it('counts only a higher budget of an active campaign as a rise, and sends a rise for approval on its own', () => {
+    expect(raisesBudget({ status: 'active', budget: 100 }, { budget: 101 })).toBe(true);
+    expect(raisesBudget({ status: 'active', budget: 100 }, { budget: 100 })).toBe(false);
+    expect(raisesBudget({ status: 'active', budget: 100 }, { budget: 99 })).toBe(false);
+    expect(raisesBudget({ status: 'draft', budget: 100 }, { budget: 101 })).toBe(false);
+    expect(raisesBudget({ status: 'active', budget: 100 }, { description: 'd' })).toBe(false);
+    expect(problemsOf(() => assertRiseAlone({ budget: 101 }))).toEqual([]);
+    expect(problemsOf(() => assertRiseAlone({ budget: 101, description: 'd', endsAt: campaign.endsAt }))).toEqual([
+      'description',
+      'endsAt',
+    ]);
+  });
+
+  it('publishes only the budget and dates that were asked for', () => {
+    const asked = { ...campaign, budget: 1000 };
+    const terms = publicationTerms(asked);
+    expect(matchesTerms(asked, terms)).toBe(true);
+    expect(matchesTerms({ ...asked, budget: 1001 }, terms)).toBe(false);
+    expect(matchesTerms({ ...asked, endsAt: at('2026-12-30T00:00:00+08:00') }, terms)).toBe(false);
+    expect(matchesTerms({ ...asked, startsAt: at('2026-01-02T00:00:00+08:00') }, terms)).toBe(false);
+  });
+
+  it('keeps every round inside the campaign when its dates move', () => {
+    expect(problemsOf(() => assertPeriodHoldsRounds(campaign, [round]))).toEqual([]);
+    expect(problemsOf(() => assertPeriodHoldsRounds({ startsAt: campaign.startsAt, endsAt: round.voucherValidUntil }, [round]))).toEqual(
+      [],
+    );
+    const tooShort = { startsAt: round.claimOpensAt, endsAt: at('2026-02-28T23:59:59+08:00') };
+    expect(problemsOf(() => assertPeriodHoldsRounds(tooShort, [round]))).toEqual(['endsAt']);
+    const lateStart = { startsAt: at('2026-02-01T10:00:01+08:00'), endsAt: campaign.endsAt };
+    expect(problemsOf(() => assertPeriodHoldsRounds(lateStart, [round]))).toEqual(['startsAt']);
+    expect(problemsOf(() => assertPeriodHoldsRounds(tooShort, []))).toEqual([]);
   });
 });

@@ -55,9 +55,105 @@ export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule):
   if (problems.length > 0) throw invalid(problems);
 }
 
+/**
+ * A campaign's dates must keep holding its rounds (checked when they change): no round's
+ * claim window or voucher validity may fall outside them, as when the round was created.
+ */
+export function assertPeriodHoldsRounds(period: Period, rounds: ReadonlyArray<Omit<RoundSchedule, 'denominations'>>): void {
+  if (rounds.length === 0) return;
+  const firstStart = Math.min(...rounds.flatMap((r) => [r.claimOpensAt.getTime(), r.voucherValidFrom.getTime()]));
+  const lastEnd = Math.max(...rounds.flatMap((r) => [r.claimClosesAt.getTime(), r.voucherValidUntil.getTime()]));
+  const problems: Array<{ field: string; problem: string }> = [];
+  if (period.startsAt.getTime() > firstStart)
+    problems.push({ field: 'startsAt', problem: `must not be after its rounds begin (${new Date(firstStart).toISOString()})` });
+  if (period.endsAt.getTime() < lastEnd)
+    problems.push({ field: 'endsAt', problem: `must not be before its rounds end (${new Date(lastEnd).toISOString()})` });
+  if (problems.length > 0) throw invalid(problems);
+}
+
 /** Σ faceValue × quantity: the face value a round commits against the campaign budget. */
 export function roundFaceValue(denominations: RoundSchedule['denominations']): number {
   return denominations.reduce((sum, d) => sum + d.faceValue * d.quantity, 0);
+}
+
+/** The fields `PATCH /campaigns/:id` may set. */
+export interface CampaignEdit {
+  name?: string;
+  budget?: number;
+  startsAt?: Date;
+  endsAt?: Date;
+  description?: string;
+}
+
+const EDITABLE: Record<CampaignStatus, ReadonlyArray<keyof CampaignEdit>> = {
+  draft: ['name', 'budget', 'startsAt', 'endsAt', 'description'],
+  // Residents hold its vouchers already: its name and start stay as published.
+  active: ['budget', 'endsAt', 'description'],
+  closed: [],
+};
+
+/** The fields given, without those left out (a DTO instance defines every field; null means "not given" too). */
+export function editOf(change: CampaignEdit): CampaignEdit {
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined && value !== null));
+}
+
+/** A draft may change anything, a running campaign only its budget, end and description, a closed one nothing. */
+export function assertEditable(status: CampaignStatus, edit: CampaignEdit): void {
+  const refused = Object.keys(edit).filter((field) => !EDITABLE[status].includes(field as keyof CampaignEdit));
+  if (refused.length === 0) return;
+  const allowed = EDITABLE[status];
+  throw new DomainError(
+    'INVALID_STATE',
+    allowed.length === 0
+      ? `A ${status} campaign cannot be edited`
+      : `A ${status} campaign's ${refused.join(', ')} cannot change (only ${allowed.join(', ')})`,
+  );
+}
+
+/** Whether the edit raises a running campaign's budget: the change the four-eyes rule holds for approval. */
+export function raisesBudget(campaign: { status: CampaignStatus; budget: number }, edit: CampaignEdit): boolean {
+  return campaign.status === 'active' && edit.budget !== undefined && edit.budget > campaign.budget;
+}
+
+/**
+ * A budget rise waiting for approval is asked for on its own: the answer (202, nothing changed
+ * yet) could not say that the request's other fields were made at once.
+ */
+export function assertRiseAlone(edit: CampaignEdit): void {
+  const others = Object.keys(edit).filter((field) => field !== 'budget');
+  if (others.length === 0) return;
+  throw new DomainError(
+    'VALIDATION_FAILED',
+    'A budget rise needs approval: send it on its own, and the other fields in a request of their own',
+    others.map((field) => ({ field, problems: ['not with a budget rise that needs approval'] })),
+  );
+}
+
+/** A budget rise as requested: approving it moves the budget `from` → `to`, and only from `from`. */
+export interface BudgetRise {
+  from: number;
+  to: number;
+}
+
+/** What a publication request is approved for: the money and the dates as they were when it was asked. */
+export interface PublicationTerms {
+  budget: number;
+  startsAt: string;
+  endsAt: string;
+}
+
+export function publicationTerms(campaign: { budget: number; startsAt: Date; endsAt: Date }): PublicationTerms {
+  return { budget: campaign.budget, startsAt: campaign.startsAt.toISOString(), endsAt: campaign.endsAt.toISOString() };
+}
+
+/**
+ * Whether the campaign is still what its publication was asked for: a draft whose budget or
+ * dates were edited after the request would otherwise be published in a form its approver
+ * never saw.
+ */
+export function matchesTerms(campaign: { budget: number; startsAt: Date; endsAt: Date }, terms: PublicationTerms): boolean {
+  const now = publicationTerms(campaign);
+  return now.budget === terms.budget && now.startsAt === terms.startsAt && now.endsAt === terms.endsAt;
 }
 
 const TRANSITIONS: Record<'publish' | 'close', readonly CampaignStatus[]> = {

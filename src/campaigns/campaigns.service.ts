@@ -1,21 +1,47 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import type { Approval } from '../approvals/approval.entity';
+import { ApprovalsService } from '../approvals/approvals.service';
+import { AuditService } from '../audit/audit.service';
+import type { AuditContext } from '../audit/audit.types';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from './campaign.events';
-import { allowedFrom, assertCampaignPeriod, assertRoundFitsCampaign, roundFaceValue, STATUSES_ACCEPTING_ROUNDS } from './campaign.rules';
+import {
+  allowedFrom,
+  assertCampaignPeriod,
+  assertEditable,
+  assertPeriodHoldsRounds,
+  assertRiseAlone,
+  assertRoundFitsCampaign,
+  BudgetRise,
+  CampaignEdit,
+  editOf,
+  matchesTerms,
+  PublicationTerms,
+  publicationTerms,
+  raisesBudget,
+  roundFaceValue,
+  STATUSES_ACCEPTING_ROUNDS,
+} from './campaign.rules';
+import { toCampaignView } from './campaign.view';
 import { Denomination } from './denomination.entity';
-import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery, UpdateCampaignDto } from './dto/campaign.dto';
+import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery } from './dto/campaign.dto';
 import { Round } from './round.entity';
 
 export interface CampaignWithRounds {
   campaign: Campaign;
   rounds: Round[];
 }
+
+/** A change made at once, or held for a second operator under the four-eyes rule. */
+export type CampaignOutcome = { campaign: Campaign } | { approval: Approval };
+
+const subjectOf = (campaignId: string) => ({ type: 'campaign', id: campaignId });
 
 function budgetExceeded(campaign: Campaign, wanted: number): DomainError {
   return new DomainError(
@@ -25,8 +51,13 @@ function budgetExceeded(campaign: Campaign, wanted: number): DomainError {
   );
 }
 
+function assertMayMove(campaign: Campaign, action: 'publish' | 'close'): void {
+  if (!allowedFrom(action).includes(campaign.status))
+    throw new DomainError('INVALID_STATE', `Cannot ${action} a ${campaign.status} campaign`);
+}
+
 @Injectable()
-export class CampaignsService {
+export class CampaignsService implements OnModuleInit {
   private readonly logger = new Logger(CampaignsService.name);
 
   constructor(
@@ -35,7 +66,39 @@ export class CampaignsService {
     @InjectRepository(Denomination) private readonly denominations: Repository<Denomination>,
     private readonly uow: UnitOfWork,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditService,
+    private readonly approvals: ApprovalsService,
   ) {}
+
+  /** How an approved publication or budget rise is made: re-checked against the campaign as it is now. */
+  onModuleInit(): void {
+    this.approvals.handle('campaign.publish', {
+      apply: async (manager, approval, context) => {
+        const campaign = await this.locked(manager, approval.subjectId);
+        if (!matchesTerms(campaign, approval.change as unknown as PublicationTerms)) {
+          throw new DomainError(
+            'INVALID_STATE',
+            'The campaign’s budget or dates changed after its publication was asked for: reject this request',
+          );
+        }
+        await this.transitionLocked(manager, campaign, 'publish', context);
+      },
+      afterCommit: (approval) => this.announce<CampaignChangedEvent>(CampaignEvents.published, { campaignId: approval.subjectId }),
+    });
+    this.approvals.handle('campaign.budget_rise', {
+      apply: async (manager, approval, context) => {
+        const campaign = await this.locked(manager, approval.subjectId);
+        const rise = approval.change as unknown as BudgetRise;
+        if (campaign.status !== 'active' || campaign.budget !== rise.from) {
+          throw new DomainError(
+            'INVALID_STATE',
+            'The campaign’s budget or status changed after this rise was asked for: reject this request',
+          );
+        }
+        await this.saveEdit(manager, campaign, { budget: rise.to }, context);
+      },
+    });
+  }
 
   async create(input: CreateCampaignDto): Promise<Campaign> {
     assertCampaignPeriod(input);
@@ -84,26 +147,60 @@ export class CampaignsService {
     return { campaign, rounds };
   }
 
-  /** Edits a draft. A budget may not drop below what its rounds already allocate. */
-  async update(id: string, change: UpdateCampaignDto): Promise<Campaign> {
-    return this.uow.run(async (manager) => {
-      const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!campaign) throw notFound('campaign', id);
-      if (campaign.status !== 'draft')
-        throw new DomainError('INVALID_STATE', `Only a draft campaign can be edited; this one is ${campaign.status}`);
-      const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
+  /**
+   * Edits a draft (any field) or a running campaign (budget, endsAt, description). A budget
+   * may not drop below what its rounds allocate, nor the dates leave a round outside them.
+   * Under the four-eyes rule a running campaign's budget rise is only requested here.
+   */
+  async update(id: string, change: CampaignEdit, context: AuditContext): Promise<CampaignOutcome> {
+    const edit = editOf(change);
+    return this.uow.run(async (manager): Promise<CampaignOutcome> => {
+      const campaign = await this.locked(manager, id);
+      assertEditable(campaign.status, edit);
+      const next = { ...campaign, ...edit };
       assertCampaignPeriod(next);
       if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
-      return manager.save(Campaign, next);
+      if (edit.startsAt !== undefined || edit.endsAt !== undefined) {
+        assertPeriodHoldsRounds(next, await manager.find(Round, { where: { campaignId: id } }));
+      }
+      if (raisesBudget(campaign, edit) && this.approvals.required(context)) {
+        assertRiseAlone(edit);
+        const rise: BudgetRise = { from: campaign.budget, to: next.budget };
+        return {
+          approval: await this.approvals.request(manager, context, {
+            kind: 'campaign.budget_rise',
+            subject: subjectOf(id),
+            change: { ...rise },
+          }),
+        };
+      }
+      return { campaign: await this.saveEdit(manager, campaign, edit, context) };
     });
   }
 
-  publish(id: string): Promise<Campaign> {
-    return this.transition(id, 'publish', 'active', CampaignEvents.published);
+  /** Draft → active, or under the four-eyes rule a request that another operator approves. */
+  async publish(id: string, context: AuditContext): Promise<CampaignOutcome> {
+    const outcome = await this.uow.run(async (manager): Promise<CampaignOutcome> => {
+      const campaign = await this.locked(manager, id);
+      if (!this.approvals.required(context)) return { campaign: await this.transitionLocked(manager, campaign, 'publish', context) };
+      assertMayMove(campaign, 'publish');
+      const terms = publicationTerms(campaign);
+      return {
+        approval: await this.approvals.request(manager, context, {
+          kind: 'campaign.publish',
+          subject: subjectOf(id),
+          change: { ...terms },
+        }),
+      };
+    });
+    if ('campaign' in outcome) await this.announce<CampaignChangedEvent>(CampaignEvents.published, { campaignId: id });
+    return outcome;
   }
 
-  close(id: string): Promise<Campaign> {
-    return this.transition(id, 'close', 'closed', CampaignEvents.closed);
+  async close(id: string, context: AuditContext): Promise<Campaign> {
+    const closed = await this.uow.run(async (manager) => this.transitionLocked(manager, await this.locked(manager, id), 'close', context));
+    await this.announce<CampaignChangedEvent>(CampaignEvents.closed, { campaignId: id });
+    return closed;
   }
 
   /**
@@ -113,8 +210,7 @@ export class CampaignsService {
    */
   async createRound(campaignId: string, input: CreateRoundDto): Promise<Round> {
     const round = await this.uow.run(async (manager) => {
-      const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
-      if (!campaign) throw notFound('campaign', campaignId);
+      const campaign = await this.locked(manager, campaignId);
       if (!STATUSES_ACCEPTING_ROUNDS.includes(campaign.status)) {
         throw new DomainError('INVALID_STATE', `Rounds cannot be added to a ${campaign.status} campaign`);
       }
@@ -167,21 +263,47 @@ export class CampaignsService {
     return denomination.roundId;
   }
 
-  private async transition(id: string, action: 'publish' | 'close', to: CampaignStatus, event: string): Promise<Campaign> {
-    const from = allowedFrom(action);
-    const result = await this.campaigns
-      .createQueryBuilder()
-      .update(Campaign)
-      .set(to === 'active' ? { status: to, publishedAt: () => 'now()' } : { status: to, closedAt: () => 'now()' })
-      .where('id = :id AND status IN (:...from)', { id, from })
-      .returning('*')
-      .execute();
-    if (result.affected === 0) {
-      const current = await this.get(id);
-      throw new DomainError('INVALID_STATE', `Cannot ${action} a ${current.status} campaign`);
-    }
-    await this.announce<CampaignChangedEvent>(event, { campaignId: id });
-    return this.get(id);
+  /** The campaign row, locked until the transaction ends (round creation and edits take the same lock). */
+  private async locked(manager: EntityManager, id: string): Promise<Campaign> {
+    const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!campaign) throw notFound('campaign', id);
+    return campaign;
+  }
+
+  private async transitionLocked(
+    manager: EntityManager,
+    campaign: Campaign,
+    action: 'publish' | 'close',
+    context: AuditContext,
+  ): Promise<Campaign> {
+    assertMayMove(campaign, action);
+    await manager.update(
+      Campaign,
+      { id: campaign.id },
+      action === 'publish' ? { status: 'active', publishedAt: () => 'now()' } : { status: 'closed', closedAt: () => 'now()' },
+    );
+    const moved = await manager.findOneByOrFail(Campaign, { id: campaign.id });
+    await this.audit.record(manager, context, {
+      action: action === 'publish' ? 'campaign.published' : 'campaign.closed',
+      subject: subjectOf(campaign.id),
+      before: toCampaignView(campaign),
+      after: toCampaignView(moved),
+    });
+    return moved;
+  }
+
+  /** Saves an edit of the locked campaign with its audit event (none when nothing was given). */
+  private async saveEdit(manager: EntityManager, campaign: Campaign, edit: CampaignEdit, context: AuditContext): Promise<Campaign> {
+    if (Object.keys(edit).length === 0) return campaign;
+    await manager.update(Campaign, { id: campaign.id }, edit);
+    const saved = await manager.findOneByOrFail(Campaign, { id: campaign.id });
+    await this.audit.record(manager, context, {
+      action: 'campaign.updated',
+      subject: subjectOf(campaign.id),
+      before: toCampaignView(campaign),
+      after: toCampaignView(saved),
+    });
+    return saved;
   }
 
   /**

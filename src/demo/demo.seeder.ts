@@ -7,6 +7,9 @@ import { MerchantsService } from '../merchants/merchants.service';
 import { StaffService } from '../staff/staff.service';
 import { DEMO_PROGRAMME, demoMerchants } from './demo-programme';
 
+/** The system seeds the demo: no person's request for the four-eyes rule to hold for approval. */
+const SEEDING = systemAuditContext('demo-seed');
+
 /** Seeds the demo programme through the same services the API uses, into an empty database only. */
 @Injectable()
 export class DemoSeeder {
@@ -43,7 +46,7 @@ export class DemoSeeder {
           denominations: round.denominations,
         });
       }
-      await this.campaigns.publish(campaign.id);
+      await this.campaigns.publish(campaign.id, SEEDING);
     }
 
     const keys: Array<{ name: string; apiKey: string }> = [];
@@ -71,12 +74,7 @@ export class DemoSeeder {
     for (const role of STAFF_ROLES) {
       const username = `demo.${role}`;
       const password = generatePassword();
-      if (
-        await this.staff.insertIfAbsent(
-          { username, displayName: `演示 Demo ${role}`, roles: [role], password },
-          systemAuditContext('demo-seed'),
-        )
-      ) {
+      if (await this.staff.insertIfAbsent({ username, displayName: `演示 Demo ${role}`, roles: [role], password }, SEEDING)) {
         lines.push(`    ${role.padEnd(9)} username "${username}", password "${password}"`);
       }
     }

@@ -27,7 +27,7 @@ export class CreateCampaignDto {
   description?: string;
 }
 
-/** Only a draft campaign can be edited. */
+/** A draft may change every field; an active campaign its budget, endsAt and description (campaign.rules assertEditable). */
 export class UpdateCampaignDto {
   @IsOptional()
   @IsText({ max: 200 })
