@@ -42,7 +42,9 @@ export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule):
   if (round.claimClosesAt <= round.claimOpensAt) problems.push({ field: 'claimClosesAt', problem: 'must be after claimOpensAt' });
   if (round.voucherValidUntil <= round.voucherValidFrom)
     problems.push({ field: 'voucherValidUntil', problem: 'must be after voucherValidFrom' });
-  if (round.voucherValidUntil <= round.claimOpensAt) problems.push({ field: 'voucherValidUntil', problem: 'must be after claimOpensAt' });
+  // A voucher claimed in the window's last minute must still be spendable: validity lasts at least as long as the window.
+  if (round.voucherValidUntil < round.claimClosesAt)
+    problems.push({ field: 'voucherValidUntil', problem: 'must not be before claimClosesAt' });
   if (round.claimOpensAt < campaign.startsAt) problems.push({ field: 'claimOpensAt', problem: 'must not be before the campaign starts' });
   if (round.claimClosesAt > campaign.endsAt) problems.push({ field: 'claimClosesAt', problem: 'must not be after the campaign ends' });
   if (round.voucherValidFrom < campaign.startsAt)
@@ -53,6 +55,44 @@ export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule):
     if (d.minSpend < d.faceValue) problems.push({ field: `denominations.${i}.minSpend`, problem: 'must be at least faceValue' });
   });
   if (problems.length > 0) throw invalid(problems);
+}
+
+export type RoundPeriods = Omit<RoundSchedule, 'denominations'>;
+
+/**
+ * A campaign's dates may be edited only while they still hold every round it has: each round's
+ * claim window and its vouchers' validity, the rule a round is created under
+ * (assertRoundFitsCampaign). So endsAt ≥ every claimClosesAt and voucherValidUntil, and
+ * startsAt ≤ every claimOpensAt and voucherValidFrom.
+ */
+export function assertPeriodHoldsRounds(period: Period, rounds: readonly RoundPeriods[]): void {
+  if (rounds.length === 0) return;
+  const latestEnd = new Date(Math.max(...rounds.flatMap((r) => [r.claimClosesAt.getTime(), r.voucherValidUntil.getTime()])));
+  const earliestStart = new Date(Math.min(...rounds.flatMap((r) => [r.claimOpensAt.getTime(), r.voucherValidFrom.getTime()])));
+  const problems: Array<{ field: string; problem: string }> = [];
+  if (period.endsAt < latestEnd) {
+    problems.push({ field: 'endsAt', problem: `must not be before ${latestEnd.toISOString()}, when a round's claims or vouchers end` });
+  }
+  if (period.startsAt > earliestStart) {
+    problems.push({
+      field: 'startsAt',
+      problem: `must not be after ${earliestStart.toISOString()}, when a round's claims or vouchers start`,
+    });
+  }
+  if (problems.length > 0) throw invalid(problems);
+}
+
+/** A campaign may be published only before it ends: publishing one already over would open nothing anyone could use. */
+export function hasEnded(campaign: Pick<Period, 'endsAt'>, now: Date): boolean {
+  return campaign.endsAt <= now;
+}
+
+/**
+ * When claims in a round stop: its own window's close, or the campaign's end if that comes
+ * first, so a campaign past its end is claimed no more even if a round says otherwise.
+ */
+export function claimWindowCloses(round: Pick<RoundSchedule, 'claimClosesAt'>, campaign: Pick<Period, 'endsAt'>): Date {
+  return round.claimClosesAt < campaign.endsAt ? round.claimClosesAt : campaign.endsAt;
 }
 
 /** Σ faceValue × quantity: the face value a round commits against the campaign budget. */

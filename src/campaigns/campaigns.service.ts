@@ -7,7 +7,15 @@ import type { Page } from '../common/http/pagination';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from './campaign.events';
-import { allowedFrom, assertCampaignPeriod, assertRoundFitsCampaign, roundFaceValue, STATUSES_ACCEPTING_ROUNDS } from './campaign.rules';
+import {
+  allowedFrom,
+  assertCampaignPeriod,
+  assertPeriodHoldsRounds,
+  assertRoundFitsCampaign,
+  hasEnded,
+  roundFaceValue,
+  STATUSES_ACCEPTING_ROUNDS,
+} from './campaign.rules';
 import { Denomination } from './denomination.entity';
 import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery, UpdateCampaignDto } from './dto/campaign.dto';
 import { Round } from './round.entity';
@@ -93,6 +101,10 @@ export class CampaignsService {
         throw new DomainError('INVALID_STATE', `Only a draft campaign can be edited; this one is ${campaign.status}`);
       const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
       assertCampaignPeriod(next);
+      if (change.startsAt !== undefined || change.endsAt !== undefined) {
+        // Rounds are added under the campaign's lock, which this transaction holds: the list is complete.
+        assertPeriodHoldsRounds(next, await manager.find(Round, { where: { campaignId: id } }));
+      }
       if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
       return manager.save(Campaign, next);
     });
@@ -173,11 +185,18 @@ export class CampaignsService {
       .createQueryBuilder()
       .update(Campaign)
       .set(to === 'active' ? { status: to, publishedAt: () => 'now()' } : { status: to, closedAt: () => 'now()' })
-      .where('id = :id AND status IN (:...from)', { id, from })
+      // A campaign past its end is not published (hasEnded): decided in the same statement as the change.
+      .where(action === 'publish' ? 'id = :id AND status IN (:...from) AND ends_at > now()' : 'id = :id AND status IN (:...from)', {
+        id,
+        from,
+      })
       .returning('*')
       .execute();
     if (result.affected === 0) {
       const current = await this.get(id);
+      if (action === 'publish' && from.includes(current.status) && hasEnded(current, new Date())) {
+        throw new DomainError('INVALID_STATE', `Cannot publish a campaign that ended at ${current.endsAt.toISOString()}`);
+      }
       throw new DomainError('INVALID_STATE', `Cannot ${action} a ${current.status} campaign`);
     }
     await this.announce<CampaignChangedEvent>(event, { campaignId: id });
