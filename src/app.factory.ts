@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ClaimStateLoader } from './claims/claim-state.loader';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { answerClientError, answerFrameworkError } from './common/http/client-errors';
 import { useJsonOnlyBodies } from './common/http/json-body';
 import { createValidationPipe } from './common/validation/validation';
 import type { AppConfig } from './config/app-config';
@@ -37,6 +38,22 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // One line per request instead of Fastify's two (logEveryRequest).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // A request (headers and body) must arrive whole in time, or it is answered 408 and its
+    // connection closed: a body that starts and never finishes holds nothing for long.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      // Node derives its headers time-out (60 s) from its own request time-out, because Fastify
+      // sets ours after the server is made; a headers time-out longer than the request's makes
+      // Node swap the two, and a body that stops short would then be cut off only after 60 s.
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+      // Node looks for expired requests only this often (30 s by default, our default time-out);
+      // once a second keeps the answer close to the time-out for little work.
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+    },
+    // Connection-level errors (oversized headers, unreadable HTTP, the time-out above) and the
+    // router's (broken percent-encoding) in the spec's shape instead of Fastify's code-less JSON.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     genReqId: requestId,
     requestIdHeader: false,

@@ -1,6 +1,20 @@
-import { bureauToken, campaignInput, makeCampaign, makeMerchant, merchantInput, roundInput } from './support/factories';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { Logger } from '@nestjs/common';
+import { API_PREFIX } from '../src/app.factory';
+import { bureauToken, campaignInput, makeCampaign, makeMerchant, merchantInput, merchantToken, roundInput } from './support/factories';
 import { ApiClient } from './support/http';
-import { bootTestApp, TestApp } from './support/test-app';
+import { bootTestApp, TestApp, TEST_ADMIN } from './support/test-app';
+import {
+  declaredRoute,
+  LIFTED_RATE_LIMITS,
+  routeInputs,
+  RouteSample,
+  TextField,
+  textFields,
+  writeRoutesWithBody,
+  writeRouteSamples,
+} from './support/write-routes';
 
 /**
  * Every malformed request is answered 4xx with a code and changes nothing: the table
@@ -236,5 +250,178 @@ describe('malformed input', () => {
     expect(wrongMethod.status).toBeGreaterThanOrEqual(400);
     expect(wrongMethod.status).toBeLessThan(500);
     expect(typeof wrongMethod.body.code).toBe('string');
+  });
+});
+
+/**
+ * Issue 12 point 14: text that PostgreSQL refuses (NUL), that no one can see (other control
+ * characters), or that is short to a naive length check but too long for its column (padded
+ * with U+FE0F, which validator.js's isLength does not count) is 400 VALIDATION_FAILED on every
+ * text field of every request, never a 5xx or a stack trace in the log, and writes nothing.
+ */
+describe('malformed text', () => {
+  let t: TestApp;
+  let api: ApiClient;
+  let bureau: string;
+  let merchantId: string;
+  let samples: Record<string, RouteSample>;
+  let loggedErrors: jest.SpyInstance;
+
+  /** One more code point than the field allows, yet one character to validator.js. */
+  const padded = (field: TextField) => `a${'\uFE0F'.repeat(field.text?.max ?? 4000)}`;
+  const badTexts: Array<[string, (field: TextField) => string]> = [
+    ['a NUL', () => 'a\u0000b'],
+    ['a BEL (U+0007)', () => 'a\u0007b'],
+    ['U+FE0F padding past the column', padded],
+  ];
+
+  const counts = async () =>
+    (
+      await t.db.query<Record<string, string>>(`
+        SELECT (SELECT count(*) FROM campaigns) AS campaigns, (SELECT count(*) FROM rounds) AS rounds,
+               (SELECT count(*) FROM merchants) AS merchants, (SELECT count(*) FROM merchant_api_keys) AS keys,
+               (SELECT count(*) FROM staff) AS staff, (SELECT count(*) FROM redemptions) AS redemptions,
+               (SELECT count(*) FROM audit_events) AS audit_events, (SELECT count(*) FROM idempotency_keys) AS idempotency_keys,
+               (SELECT string_agg(name || budget || coalesce(description, ''), ',' ORDER BY id) FROM campaigns) AS campaign_state,
+               (SELECT string_agg(password_hash, ',' ORDER BY id) FROM staff) AS passwords`)
+    )[0];
+
+  /** A copy of `body` with the field at the dotted `path` set to `value`. */
+  function withText(body: unknown, path: string, value: string): unknown {
+    const copy = structuredClone(body ?? {}) as Record<string, unknown>;
+    const steps = path.split('.');
+    let target: Record<string, unknown> = copy;
+    for (const step of steps.slice(0, -1)) target = target[step] as Record<string, unknown>;
+    target[steps[steps.length - 1]] = value;
+    return copy;
+  }
+
+  const expectRefused = (where: Record<string, unknown>, answer: { status: number; body: any; text: string }) => {
+    expect({ ...where, status: answer.status, code: answer.body?.code }).toEqual({ ...where, status: 400, code: 'VALIDATION_FAILED' });
+    expect(answer.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  };
+
+  beforeAll(async () => {
+    t = await bootTestApp({ RATE_LIMITS: LIFTED_RATE_LIMITS, RUN_WORKER: 'false' });
+    api = new ApiClient(t.baseUrl);
+    bureau = await bureauToken(api);
+    const campaignId = (await makeCampaign(api, bureau, {}, false)).id as string;
+    merchantId = (await makeMerchant(api, bureau)).merchant.id as string;
+    samples = writeRouteSamples({ bureau, campaignId, merchantId });
+    // The one exception filter logs a stack only for a failure of ours (a 5xx).
+    loggedErrors = jest.spyOn(Logger.prototype, 'error');
+  });
+  afterAll(async () => {
+    loggedErrors.mockRestore();
+    await t.close();
+  });
+
+  it('has a sample request for every write route with a body, and every text field of those bodies is an IsText', () => {
+    expect(Object.keys(samples).map(declaredRoute).sort()).toEqual(writeRoutesWithBody(t));
+    const untyped = routeInputs(t).flatMap(({ route, body, query }) =>
+      [body, query].flatMap((dto) => (dto ? textFields(dto) : [])).flatMap((field) => (field.text ? [] : [`${route} ${field.path}`])),
+    );
+    expect(untyped).toEqual([]);
+  });
+
+  it.each(badTexts)('%s in any text field of any write body is refused and writes nothing', async (_what, bad) => {
+    const inputs = new Map(routeInputs(t).map((route) => [route.route, route]));
+    let tried = 0;
+    for (const [route, sample] of Object.entries(samples)) {
+      const [method, path] = route.split(' ');
+      for (const field of textFields(inputs.get(declaredRoute(route))!.body!)) {
+        const before = await counts();
+        const answer = await api.request(method, path, withText(sample.body(), field.path, bad(field)), {
+          token: sample.token,
+          headers: sample.headers?.(),
+        });
+        expectRefused({ route, field: field.path }, answer);
+        expect(await counts()).toEqual(before);
+        tried += 1;
+      }
+    }
+    // Names, descriptions, accounts, labels, codes, references, reasons, usernames and passwords.
+    expect(tried).toBeGreaterThanOrEqual(20);
+    expect(loggedErrors).not.toHaveBeenCalled();
+  });
+
+  it.each(badTexts)('%s in a query string text field is refused', async (_what, bad) => {
+    const queries = routeInputs(t).filter((route) => route.route.startsWith('GET ') && route.query);
+    let tried = 0;
+    for (const { route, query } of queries) {
+      for (const field of textFields(query!)) {
+        const path = route.slice('GET '.length);
+        const answer = await api.get(`${path}?${field.path}=${encodeURIComponent(bad(field))}`, { token: bureau });
+        expectRefused({ route, field: field.path }, answer);
+        tried += 1;
+      }
+    }
+    expect(tried).toBeGreaterThan(0);
+    expect(loggedErrors).not.toHaveBeenCalled();
+  });
+
+  it.each(badTexts)('%s as a route parameter is refused', async (_what, bad) => {
+    // As long as a UUID, so the padded id stays within the router's parameter limit (100) and reaches validation.
+    const field: TextField = { path: 'id', text: { max: 36 } };
+    const merchant = merchantToken(merchantId);
+    for (const [method, path, token] of [
+      ['GET', `/${API_PREFIX}/campaigns/:id`, bureau],
+      ['PATCH', `/${API_PREFIX}/merchants/:id`, bureau],
+      ['GET', `/${API_PREFIX}/settlements/runs/:id`, bureau],
+      ['GET', `/${API_PREFIX}/redemptions/:id`, merchant],
+    ]) {
+      const answer = await api.request(method, path.replace(':id', encodeURIComponent(bad(field))), method === 'PATCH' ? {} : undefined, {
+        token,
+      });
+      expectRefused({ method, path }, answer);
+    }
+    expect(loggedErrors).not.toHaveBeenCalled();
+  });
+
+  it('refuses the same on the login route, which needs no token', async () => {
+    for (const [, bad] of badTexts) {
+      for (const field of ['username', 'password']) {
+        const answer = await api.post(`/${API_PREFIX}/auth/login`, { ...TEST_ADMIN, [field]: bad({ path: field, text: { max: 256 } }) });
+        expectRefused({ field }, answer);
+      }
+    }
+    expect(loggedErrors).not.toHaveBeenCalled();
+  });
+
+  /** A redemption sent over a raw socket, so the header can carry bytes fetch would refuse to send. */
+  function redeemWithKey(key: Buffer): Promise<{ status: number; code: unknown }> {
+    const body = JSON.stringify({ code: 'ABCD-EFGH', orderAmount: 30000 });
+    const head = Buffer.from(
+      `POST /${API_PREFIX}/redemptions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Authorization: Bearer ${merchantToken(merchantId)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nIdempotency-Key: `,
+    );
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port: Number(new URL(t.baseUrl).port), host: '127.0.0.1' });
+      const received: Buffer[] = [];
+      socket.on('data', (data) => received.push(data));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const text = Buffer.concat(received).toString('utf8');
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+        // The body may come chunked: the code is read out of it, not parsed whole.
+        resolve({ status, code: /"code":"([A-Z_]+)"/.exec(text)?.[1] });
+      });
+      // Written, not ended: a client's FIN makes Node abandon the request; Connection: close ends it after the answer.
+      socket.on('connect', () => socket.write(Buffer.concat([head, key, Buffer.from(`\r\n\r\n${body}`)])));
+    });
+  }
+
+  it.each([
+    // Node's parser refuses control characters in any header before the app sees the request.
+    ['a NUL', Buffer.from('key\u0000one'), 'BAD_REQUEST'],
+    ['a BEL (U+0007)', Buffer.from('key\u0007one'), 'BAD_REQUEST'],
+    // Bytes past ASCII reach the app, which accepts visible ASCII only.
+    ['U+FE0F padding', Buffer.from(`k${'\uFE0F'.repeat(300)}`), 'VALIDATION_FAILED'],
+    ['U+FE0F after a valid key', Buffer.from(`${randomUUID()}\uFE0F`), 'VALIDATION_FAILED'],
+  ])('refuses %s in the Idempotency-Key header with 400 and writes nothing', async (_what, key, code) => {
+    const before = await counts();
+    expect(await redeemWithKey(key)).toEqual({ status: 400, code });
+    expect(await counts()).toEqual(before);
+    expect(loggedErrors).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,15 @@
-import { bureauToken, campaignInput, makeCampaign, makeRound, merchantToken, residentToken, roundInput } from './support/factories';
+import { ClaimStateLoader } from '../src/claims/claim-state.loader';
+import {
+  bureauToken,
+  campaignInput,
+  claimAs,
+  makeCampaign,
+  makeOpenRound,
+  makeRound,
+  merchantToken,
+  residentToken,
+  roundInput,
+} from './support/factories';
 import { ApiClient, ErrorBody } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
 import type { CampaignView, RoundView } from '../src/campaigns/campaign.view';
@@ -211,5 +222,68 @@ describe('campaigns and rounds', () => {
     }
     const round = await api.post(`/api/v1/campaigns/${missing}/rounds`, roundInput(), { token: bureau });
     expect(round.status).toBe(404);
+  });
+});
+
+/** Issue 12 point 16: the set-up rules the endpoints missed. */
+describe('campaign and round dates', () => {
+  let t: TestApp;
+  let api: ApiClient;
+  let bureau: string;
+  const DAY = 24 * 3600_000;
+
+  beforeAll(async () => {
+    t = await bootTestApp({ RUN_WORKER: 'false' });
+    api = new ApiClient(t.baseUrl);
+    bureau = await bureauToken(api);
+  });
+  afterAll(() => t.close());
+
+  it("refuses to move a draft's end before a round's claim window closes or its vouchers expire, and keeps the old end", async () => {
+    const campaign = await makeCampaign(api, bureau, {}, false);
+    const round = await makeRound(api, bureau, campaign.id);
+    for (const endsAt of [new Date(Date.parse(round.claimClosesAt) - 60_000), new Date(Date.parse(round.voucherValidUntil) - 60_000)]) {
+      const moved = await api.patch(`/api/v1/campaigns/${campaign.id}`, { endsAt: endsAt.toISOString() }, { token: bureau });
+      expect({ status: moved.status, code: moved.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await api.get(`/api/v1/campaigns/${campaign.id}`, { token: bureau })).body.endsAt).toBe(campaign.endsAt);
+    const fits = await api.patch(`/api/v1/campaigns/${campaign.id}`, { endsAt: round.voucherValidUntil }, { token: bureau });
+    expect(fits.status).toBe(200);
+  });
+
+  it('refuses a round whose vouchers expire before its claim window closes', async () => {
+    const campaign = await makeCampaign(api, bureau, {}, false);
+    const answer = await api.post(
+      `/api/v1/campaigns/${campaign.id}/rounds`,
+      roundInput({
+        claimClosesAt: new Date(Date.now() + 10 * DAY).toISOString(),
+        voucherValidUntil: new Date(Date.now() + 5 * DAY).toISOString(),
+      }),
+      { token: bureau },
+    );
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect((await t.db.query('SELECT id FROM rounds WHERE campaign_id = $1', [campaign.id])).length).toBe(0);
+  });
+
+  it('does not publish a campaign whose end has passed', async () => {
+    const ended = await makeCampaign(
+      api,
+      bureau,
+      { startsAt: new Date(Date.now() - 30 * DAY).toISOString(), endsAt: new Date(Date.now() - DAY).toISOString() },
+      false,
+    );
+    const answer = await api.post(`/api/v1/campaigns/${ended.id}/publish`, undefined, { token: bureau });
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    expect((await api.get(`/api/v1/campaigns/${ended.id}`, { token: bureau })).body.status).toBe('draft');
+  });
+
+  it("refuses claims once the campaign's end has passed, though the round's window is still open", async () => {
+    const round = await makeOpenRound(api, bureau);
+    expect((await claimAs(api, 'before-the-end', round.denominations[0].id)).status).toBe(201);
+    // No endpoint lets an end pass an open window any more; stored data from before these rules can.
+    await t.db.query(`UPDATE campaigns SET ends_at = now() - interval '1 minute' WHERE id = $1`, [round.campaignId]);
+    await t.app.get(ClaimStateLoader).load(round.id);
+    const late = await claimAs(api, 'after-the-end', round.denominations[0].id);
+    expect({ status: late.status, code: late.body.code }).toEqual({ status: 409, code: 'ROUND_NOT_OPEN' });
   });
 });

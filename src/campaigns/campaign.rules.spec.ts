@@ -6,7 +6,9 @@ import {
   assertPeriodHoldsRounds,
   assertRiseAlone,
   assertRoundFitsCampaign,
+  claimWindowCloses,
   editOf,
+  hasEnded,
   matchesTerms,
   publicationTerms,
   raisesBudget,
@@ -63,6 +65,36 @@ describe('campaign rules', () => {
     );
     const late = { ...round, voucherValidUntil: at('2027-01-01T00:00:00+08:00') };
     expect(problemsOf(() => assertRoundFitsCampaign(campaign, late))).toEqual(['voucherValidUntil']);
+  });
+
+  it("refuses vouchers that expire before the round's claim window closes", () => {
+    const expiresFirst = { ...round, voucherValidUntil: at('2026-02-02T10:00:00+08:00') };
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, expiresFirst))).toEqual(['voucherValidUntil']);
+    const expiresAtClose = { ...round, voucherValidUntil: round.claimClosesAt };
+    expect(problemsOf(() => assertRoundFitsCampaign(campaign, expiresAtClose))).toEqual([]);
+  });
+
+  it("lets a campaign's dates move only while they still hold every round's claims and vouchers", () => {
+    const rounds = [
+      round,
+      { ...round, claimClosesAt: at('2026-05-01T00:00:00+08:00'), voucherValidUntil: at('2026-06-01T00:00:00+08:00') },
+    ];
+    expect(problemsOf(() => assertPeriodHoldsRounds(campaign, rounds))).toEqual([]);
+    expect(problemsOf(() => assertPeriodHoldsRounds({ ...campaign, endsAt: at('2026-06-01T00:00:00+08:00') }, rounds))).toEqual([]);
+    // Before the later round's vouchers end, though after its claims close.
+    expect(problemsOf(() => assertPeriodHoldsRounds({ ...campaign, endsAt: at('2026-05-15T00:00:00+08:00') }, rounds))).toEqual(['endsAt']);
+    expect(problemsOf(() => assertPeriodHoldsRounds({ ...campaign, endsAt: at('2026-02-02T00:00:00+08:00') }, rounds))).toEqual(['endsAt']);
+    expect(problemsOf(() => assertPeriodHoldsRounds({ ...campaign, startsAt: at('2026-02-01T10:00:01+08:00') }, rounds))).toEqual([
+      'startsAt',
+    ]);
+    expect(problemsOf(() => assertPeriodHoldsRounds({ ...campaign, endsAt: at('2026-01-02T00:00:00+08:00') }, []))).toEqual([]);
+  });
+
+  it('knows a campaign has ended at its end, and closes claims at whichever comes first', () => {
+    expect(hasEnded(campaign, at('2026-12-30T23:59:59+08:00'))).toBe(false);
+    expect(hasEnded(campaign, campaign.endsAt)).toBe(true);
+    expect(claimWindowCloses(round, campaign)).toEqual(round.claimClosesAt);
+    expect(claimWindowCloses(round, { endsAt: at('2026-02-02T00:00:00+08:00') })).toEqual(at('2026-02-02T00:00:00+08:00'));
   });
 
   it('requires the minimum spend to cover the face value', () => {

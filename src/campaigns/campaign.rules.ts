@@ -42,7 +42,9 @@ export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule):
   if (round.claimClosesAt <= round.claimOpensAt) problems.push({ field: 'claimClosesAt', problem: 'must be after claimOpensAt' });
   if (round.voucherValidUntil <= round.voucherValidFrom)
     problems.push({ field: 'voucherValidUntil', problem: 'must be after voucherValidFrom' });
-  if (round.voucherValidUntil <= round.claimOpensAt) problems.push({ field: 'voucherValidUntil', problem: 'must be after claimOpensAt' });
+  // A voucher claimed in the window's last minute must still be spendable: validity lasts at least as long as the window.
+  if (round.voucherValidUntil < round.claimClosesAt)
+    problems.push({ field: 'voucherValidUntil', problem: 'must not be before claimClosesAt' });
   if (round.claimOpensAt < campaign.startsAt) problems.push({ field: 'claimOpensAt', problem: 'must not be before the campaign starts' });
   if (round.claimClosesAt > campaign.endsAt) problems.push({ field: 'claimClosesAt', problem: 'must not be after the campaign ends' });
   if (round.voucherValidFrom < campaign.startsAt)
@@ -69,6 +71,19 @@ export function assertPeriodHoldsRounds(period: Period, rounds: ReadonlyArray<Om
   if (period.endsAt.getTime() < lastEnd)
     problems.push({ field: 'endsAt', problem: `must not be before its rounds end (${new Date(lastEnd).toISOString()})` });
   if (problems.length > 0) throw invalid(problems);
+}
+
+/** A campaign may be published only before it ends: publishing one already over would open nothing anyone could use. */
+export function hasEnded(campaign: Pick<Period, 'endsAt'>, now: Date): boolean {
+  return campaign.endsAt <= now;
+}
+
+/**
+ * When claims in a round stop: its own window's close, or the campaign's end if that comes
+ * first, so a campaign past its end is claimed no more even if a round says otherwise.
+ */
+export function claimWindowCloses(round: Pick<RoundSchedule, 'claimClosesAt'>, campaign: Pick<Period, 'endsAt'>): Date {
+  return round.claimClosesAt < campaign.endsAt ? round.claimClosesAt : campaign.endsAt;
 }
 
 /** Σ faceValue × quantity: the face value a round commits against the campaign budget. */

@@ -18,6 +18,7 @@ import {
   assertPeriodHoldsRounds,
   assertRiseAlone,
   assertRoundFitsCampaign,
+  hasEnded,
   BudgetRise,
   CampaignEdit,
   editOf,
@@ -54,6 +55,9 @@ function budgetExceeded(campaign: Campaign, wanted: number): DomainError {
 function assertMayMove(campaign: Campaign, action: 'publish' | 'close'): void {
   if (!allowedFrom(action).includes(campaign.status))
     throw new DomainError('INVALID_STATE', `Cannot ${action} a ${campaign.status} campaign`);
+  // Checked on the locked row, when publication is asked and again when it is applied.
+  if (action === 'publish' && hasEnded(campaign, new Date()))
+    throw new DomainError('INVALID_STATE', `Cannot publish a campaign that ended at ${campaign.endsAt.toISOString()}`);
 }
 
 @Injectable()

@@ -39,7 +39,7 @@ describe('claim state arithmetic', () => {
     } as unknown as Round;
     const state = buildRoundState(
       round,
-      { id: 'c1', status: 'active', theme: 'catering', budget: 10_000 },
+      { id: 'c1', status: 'active', theme: 'catering', budget: 10_000, endsAt: new Date('2026-12-31T00:00:00Z') },
       { slots: new Map([['d1', [3]]]), unslotted: new Map(), residents: new Map([['alice', [1]]]), faceValue: 100 },
       'g1',
       new Date('2026-01-01T12:00:00Z'),
@@ -53,12 +53,35 @@ describe('claim state arithmetic', () => {
     // A round closed long ago keeps its state for a while after a load, not for no time at all.
     const old = buildRoundState(
       round,
-      { id: 'c1', status: 'closed', theme: 'catering', budget: 10_000 },
+      { id: 'c1', status: 'closed', theme: 'catering', budget: 10_000, endsAt: new Date('2026-12-31T00:00:00Z') },
       { slots: new Map(), unslotted: new Map(), residents: new Map(), faceValue: 0 },
       'g2',
       new Date('2026-06-01T00:00:00Z'),
     );
     expect(old.expiresAt).toBe(Date.parse('2026-06-08T00:00:00Z'));
+  });
+
+  it("closes the claim window at the campaign's end when that comes before the round's close", () => {
+    const round = {
+      id: 'r1',
+      claimOpensAt: new Date('2026-01-01T00:00:00Z'),
+      claimClosesAt: new Date('2026-01-10T00:00:00Z'),
+      perResidentLimit: 1,
+      voucherValidFrom: new Date('2026-01-01T00:00:00Z'),
+      voucherValidUntil: new Date('2026-02-01T00:00:00Z'),
+      denominations: [],
+    } as unknown as Round;
+    const endsEarly = {
+      id: 'c1',
+      status: 'active' as const,
+      theme: 'catering' as const,
+      budget: 1,
+      endsAt: new Date('2026-01-05T00:00:00Z'),
+    };
+    const stored = { slots: new Map(), unslotted: new Map(), residents: new Map(), faceValue: 0 };
+    expect(buildRoundState(round, endsEarly, stored, 'g', new Date('2026-01-02T00:00:00Z')).closesAt).toBe(
+      Date.parse('2026-01-05T00:00:00Z'),
+    );
   });
 });
 

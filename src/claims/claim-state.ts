@@ -1,4 +1,5 @@
 import type { Campaign } from '../campaigns/campaign.entity';
+import { claimWindowCloses } from '../campaigns/campaign.rules';
 import type { Round } from '../campaigns/round.entity';
 
 /** What PostgreSQL holds for one round: the truth the Redis state is derived from. */
@@ -68,7 +69,7 @@ export function roundBudgetLeft(round: Pick<Round, 'denominations'>, campaign: P
 
 export function buildRoundState(
   round: Round,
-  campaign: Pick<Campaign, 'id' | 'status' | 'theme' | 'budget'>,
+  campaign: Pick<Campaign, 'id' | 'status' | 'theme' | 'budget' | 'endsAt'>,
   stored: StoredClaims,
   generation: string,
   now: Date,
@@ -78,7 +79,7 @@ export function buildRoundState(
     generation,
     active: campaign.status === 'active',
     opensAt: round.claimOpensAt.getTime(),
-    closesAt: round.claimClosesAt.getTime(),
+    closesAt: claimWindowCloses(round, campaign).getTime(),
     perResidentLimit: round.perResidentLimit,
     budgetLeft: roundBudgetLeft(round, campaign, stored.faceValue),
     campaignId: campaign.id,

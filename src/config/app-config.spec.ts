@@ -81,6 +81,7 @@ describe('configuration', () => {
     LOG_LEVEL: 'loud',
     DB_POOL_SIZE: '0',
     BODY_LIMIT_BYTES: '10',
+    REQUEST_TIMEOUT_MS: '0',
     BUREAU_TOKEN_TTL_SECONDS: '5',
     RATE_LIMITS: 'claims.ip=lots',
     SETTLEMENT_CRON: '0 0 30 2 *',

@@ -121,6 +121,14 @@ export class EnvironmentVariables {
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 64 * 1024;
 
+  /** How long a client has to send its whole request (headers and body); then 408 and the connection closed. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
@@ -299,6 +307,7 @@ export interface AppConfig {
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   readonly dbPoolSize: number;
   readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
   readonly rateLimits: RateLimitPolicies;
   readonly settlement: {
     readonly cron: string;
@@ -335,6 +344,7 @@ function toAppConfig(
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     rateLimits: resolved.rateLimits,
     settlement: Object.freeze({
       cron: env.SETTLEMENT_CRON,

@@ -1,24 +1,21 @@
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { TimeRangeQuery } from '../../common/http/pagination';
+import { IsText } from '../../common/validation/decorators';
 
 export class ListAuditEventsQuery extends TimeRangeQuery {
   @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @IsText({ max: 100 })
   subjectType?: string;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsText({ max: 200 })
   subjectId?: string;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsText({ max: 200 })
   actorId?: string;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @IsText({ max: 100 })
   action?: string;
 }

@@ -25,9 +25,14 @@ export const ERROR_STATUS = {
 
   INVALID_STATE: 409,
   CONFLICT: 409,
+  /** Not HTTP the server can read: a garbage request line, broken header syntax or chunk framing. */
+  BAD_REQUEST: 400,
+  /** The request did not arrive whole within REQUEST_TIMEOUT_MS (a body that never finishes). */
+  REQUEST_TIMEOUT: 408,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
 } as const;
 

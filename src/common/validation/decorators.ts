@@ -99,6 +99,8 @@ export function IsText(options: TextOptions): PropertyDecorator {
     IsString(),
     ValidateBy({
       name: 'isText',
+      // Kept in the validation metadata, so tests can find every text field and its limit.
+      constraints: [options],
       validator: {
         validate: (value: unknown) => typeof value === 'string' && textProblem(value, options) === undefined,
         defaultMessage: (args?: ValidationArguments) =>

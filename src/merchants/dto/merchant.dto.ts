@@ -1,16 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsObject, IsOptional, Matches, ValidateNested } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination';
 import { THEMES, Theme } from '../../common/domain/themes';
 import { IsText } from '../../common/validation/decorators';
@@ -23,7 +12,7 @@ export class SettlementAccountDto {
   accountName!: string;
 
   /** Digits only, 8 to 32 of them (spaces are not accepted). */
-  @IsString()
+  @IsText({ max: 32 })
   @Matches(/^\d{8,32}$/, { message: 'accountNumber must be 8 to 32 digits' })
   accountNumber!: string;
 }

@@ -1,25 +1,11 @@
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
 import { STAFF_ROLES, type StaffRole } from '../../auth/principal';
 import { PASSWORD_MAX_LENGTH } from '../../common/domain/password-policy';
+import { IsText } from '../../common/validation/decorators';
 import type { StaffStatus } from '../staff.entity';
 
 // The password rule itself (length, not the username) needs the username: StaffService applies it.
-const Password = (): PropertyDecorator => (target, key) => {
-  IsString()(target, key);
-  MinLength(1)(target, key);
-  MaxLength(PASSWORD_MAX_LENGTH)(target, key);
-};
+const Password = (): PropertyDecorator => IsText({ max: PASSWORD_MAX_LENGTH });
 
 const StaffRoles = (): PropertyDecorator => (target, key) => {
   IsArray()(target, key);
@@ -30,13 +16,11 @@ const StaffRoles = (): PropertyDecorator => (target, key) => {
 };
 
 export class CreateStaffDto {
-  @IsString()
+  @IsText({ max: 64 })
   @Matches(/^[A-Za-z0-9_.-]{3,64}$/, { message: 'username must be 3-64 letters, digits, _ . -' })
   username!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(128)
+  @IsText({ max: 128 })
   displayName!: string;
 
   @StaffRoles()
@@ -61,9 +45,7 @@ export class UpdateStaffDto {
 }
 
 export class ChangePasswordDto {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @Password()
   currentPassword!: string;
 
   @Password()
