@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { PendingReversalsModule } from '../redemptions/pending-reversals.module';
 import { SettlementEngine } from './settlement-engine.service';
 import { configuredSettlementProcessor } from './settlement.processor';
 import { SettlementRunsModule } from './settlement-runs.module';
@@ -9,7 +10,7 @@ export class SettlementWorkerModule {
   static forRoot(options: { jobLockSeconds: number }): DynamicModule {
     return {
       module: SettlementWorkerModule,
-      imports: [SettlementRunsModule],
+      imports: [SettlementRunsModule, PendingReversalsModule],
       providers: [SettlementEngine, configuredSettlementProcessor(options.jobLockSeconds)],
     };
   }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { VouchersModule } from '../vouchers/vouchers.module';
+import { PendingReversalsService } from './pending-reversals.service';
+
+/** Completing pending reversals: for the checkout's finance route and for the settlement worker. */
+@Module({
+  imports: [VouchersModule, AuditModule],
+  providers: [PendingReversalsService],
+  exports: [PendingReversalsService],
+})
+export class PendingReversalsModule {}
