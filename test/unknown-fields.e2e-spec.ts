@@ -65,7 +65,7 @@ describe('fields named like Object.prototype properties', () => {
                (SELECT count(*) FROM vouchers) AS vouchers, (SELECT count(*) FROM redemptions) AS redemptions,
                (SELECT count(*) FROM settlement_runs) AS runs, (SELECT count(*) FROM idempotency_keys) AS keys,
                (SELECT string_agg(name || budget || status, ',' ORDER BY id) FROM campaigns) AS campaign_state,
-               (SELECT string_agg(name || status || array_to_string(themes, '+'), ',' ORDER BY id) FROM merchants) AS merchant_state`)
+               (SELECT string_agg(name || status || array_to_string(themes, '+') || coalesce(hold_reason, ''), ',' ORDER BY id) FROM merchants) AS merchant_state`)
     )[0];
 
   beforeAll(async () => {
@@ -99,6 +99,7 @@ describe('fields named like Object.prototype properties', () => {
       [`POST ${p}/claims`]: { token: residentToken('resident-1'), body: () => ({ denominationId: randomUUID() }), nested: [] },
       [`POST ${p}/merchants`]: { token: bureau, body: () => merchantInput(), nested: ['settlementAccount'] },
       [`PATCH ${p}/merchants/${merchantId}`]: { token: bureau, body: () => ({ themes: ['autos'] }), nested: [] },
+      [`POST ${p}/merchants/${merchantId}/hold`]: { token: bureau, body: () => ({ reason: 'under review' }), nested: [] },
       [`POST ${p}/vouchers/verify`]: { token: merchant, body: () => ({ code: 'ABCD-EFGH', orderAmount: 30000 }), nested: [] },
       [`POST ${p}/redemptions`]: {
         token: merchant,
