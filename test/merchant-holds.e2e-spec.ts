@@ -143,6 +143,17 @@ describe('merchant holds', () => {
     expect(stored).toEqual({ hold_reason: 'first reason', held_by: financeId });
   });
 
+  it('holds a merchant once when finance holds it from many requests at the same time', async () => {
+    const merchant = await makeMerchant(api, admin);
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, n) => hold(merchant.merchant.id, `reason ${n}`)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    const [events] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'merchant.held' AND subject_id = $1`,
+      [merchant.merchant.id],
+    );
+    expect(events.n).toBe(1);
+  });
+
   it('records merchant.held and merchant.released with the finance member as actor', async () => {
     const merchant = await makeMerchant(api, admin);
     const id = merchant.merchant.id as string;
