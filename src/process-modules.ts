@@ -7,6 +7,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { bullConnection } from './queues/queues';
 import { MaintenanceModule } from './redemptions/maintenance.module';
 import { RedisModule } from './redis/redis.module';
+import { PendingReversalsModule } from './redemptions/pending-reversals.module';
 import { SettlementWorkerModule } from './settlement/settlement-worker.module';
 import { StatsCompactionModule } from './stats/stats-compaction.module';
 
@@ -25,5 +26,9 @@ export function foundationModules(config: AppConfig): Array<DynamicModule | Type
 
 /** The background work: each queue's one consumer, registering its queue's repeating jobs. */
 export function backgroundModules(config: AppConfig): Array<DynamicModule | Type> {
-  return [SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds }), MaintenanceModule, StatsCompactionModule];
+  return [
+    SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds, deductedReversals: PendingReversalsModule }),
+    MaintenanceModule,
+    StatsCompactionModule,
+  ];
 }

@@ -35,7 +35,7 @@ describe('fields named like Object.prototype properties', () => {
                (SELECT count(*) FROM vouchers) AS vouchers, (SELECT count(*) FROM redemptions) AS redemptions,
                (SELECT count(*) FROM settlement_runs) AS runs, (SELECT count(*) FROM idempotency_keys) AS keys,
                (SELECT string_agg(name || budget || status, ',' ORDER BY id) FROM campaigns) AS campaign_state,
-               (SELECT string_agg(name || status || array_to_string(themes, '+'), ',' ORDER BY id) FROM merchants) AS merchant_state`)
+               (SELECT string_agg(name || status || array_to_string(themes, '+') || coalesce(hold_reason, ''), ',' ORDER BY id) FROM merchants) AS merchant_state`)
     )[0];
 
   beforeAll(async () => {

@@ -27,6 +27,17 @@ export class Merchant {
   @Column({ name: 'account_number' })
   accountNumber!: string;
 
+  /** Set while finance holds the merchant: its settlement waits (SPEC "Settlement"); with hold_reason and held_by. */
+  @Column({ name: 'held_at', type: 'timestamptz', nullable: true })
+  heldAt!: Date | null;
+
+  @Column({ name: 'hold_reason', type: 'varchar', nullable: true })
+  holdReason!: string | null;
+
+  /** The staff member who placed the hold. */
+  @Column({ name: 'held_by', type: 'uuid', nullable: true })
+  heldBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -14,6 +14,7 @@ export function toMerchantView(merchant: Merchant, outstanding: number) {
       accountName: merchant.accountName,
       accountNumber: maskAccountNumber(merchant.accountNumber),
     },
+    hold: holdOf(merchant),
     /** Fen of reversals of settled redemptions not yet recovered from its statements. */
     outstanding,
     createdAt: merchant.createdAt,
@@ -22,6 +23,11 @@ export function toMerchantView(merchant: Merchant, outstanding: number) {
 }
 
 export type MerchantView = ReturnType<typeof toMerchantView>;
+
+/** The merchant's hold as the API and its audit events show it: null when not held. */
+export function holdOf(merchant: Pick<Merchant, 'heldAt' | 'holdReason'>): { reason: string; since: Date } | null {
+  return merchant.heldAt && merchant.holdReason !== null ? { reason: merchant.holdReason, since: merchant.heldAt } : null;
+}
 
 /** What the API shows of an API key: never the key nor its hash. */
 export function toApiKeyView(key: MerchantApiKey) {

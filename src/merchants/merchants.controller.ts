@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, Header, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { forbidden } from '../common/errors/domain-error';
 import { uuidParam } from '../common/validation/params';
-import { CreateApiKeyDto, CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
+import { CreateApiKeyDto, CreateMerchantDto, HoldMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
 import { toApiKeyView, toMerchantView } from './merchant.view';
 import { MerchantsService } from './merchants.service';
 
@@ -42,6 +44,24 @@ export class MerchantsController {
   @Patch(':id')
   async update(@Param('id', uuidParam) id: string, @Body() body: UpdateMerchantDto) {
     const [view] = await this.merchants.views([await this.merchants.update(id, body)]);
+    return view;
+  }
+
+  /** Holds the merchant: settlement runs leave it out until released; it may still redeem, not reverse. */
+  @Roles('finance')
+  @Post(':id/hold')
+  @HttpCode(200)
+  async hold(@Param('id', uuidParam) id: string, @Body() body: HoldMerchantDto, @CurrentAuditContext() context: AuditContext) {
+    const [view] = await this.merchants.views([await this.merchants.hold(id, body.reason, context)]);
+    return view;
+  }
+
+  /** Ends the hold: the next settlement run takes everything it kept back. */
+  @Roles('finance')
+  @Post(':id/release')
+  @HttpCode(200)
+  async release(@Param('id', uuidParam) id: string, @CurrentAuditContext() context: AuditContext) {
+    const [view] = await this.merchants.views([await this.merchants.release(id, context)]);
     return view;
   }
 

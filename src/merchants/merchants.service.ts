@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { notFound } from '../common/errors/domain-error';
+import { AuditService } from '../audit/audit.service';
+import type { AuditContext } from '../audit/audit.types';
+import { DomainError, notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutstandingService } from '../settlement/outstanding.service';
-import { MerchantView, toMerchantView } from './merchant.view';
+import { holdOf, MerchantView, toMerchantView } from './merchant.view';
+import { decideHoldChange, HoldChange } from './merchant.rules';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
 import { Merchant, MerchantStatus } from './merchant.entity';
 
@@ -21,6 +24,7 @@ export class MerchantsService {
     private readonly uow: UnitOfWork,
     private readonly apiKeys: ApiKeysService,
     private readonly outstanding: OutstandingService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Each merchant with what it owes, as the API shows it. */
@@ -82,12 +86,57 @@ export class MerchantsService {
     return merchant;
   }
 
-  /** The merchant's status inside the caller's transaction, share-locked until it ends (a suspension waits for it). */
-  async lockedStatus(manager: EntityManager, id: string): Promise<{ status: MerchantStatus } | undefined> {
+  /** The merchant's status and hold inside the caller's transaction, share-locked until it ends (a suspension or hold waits for it). */
+  async lockedStatus(manager: EntityManager, id: string): Promise<{ status: MerchantStatus; heldAt: Date | null } | undefined> {
     return (
-      (await manager.findOne(Merchant, { select: { id: true, status: true }, where: { id }, lock: { mode: 'pessimistic_read' } })) ??
-      undefined
+      (await manager.findOne(Merchant, {
+        select: { id: true, status: true, heldAt: true },
+        where: { id },
+        lock: { mode: 'pessimistic_read' },
+      })) ?? undefined
     );
+  }
+
+  /**
+   * Holds a merchant (finance, SPEC "Settlement"): settlement runs leave it out until it is
+   * released; redemption goes on. The row lock waits for a run settling the merchant at this
+   * moment (it share-locks the row), so no statement is made for it once this has returned.
+   * `context` is a staff member's: the route is finance's only.
+   */
+  async hold(id: string, reason: string, context: AuditContext): Promise<Merchant> {
+    return this.changeHold(id, 'hold', context, (merchant) => {
+      merchant.heldAt = new Date();
+      merchant.holdReason = reason;
+      merchant.heldBy = context.actor.id;
+    });
+  }
+
+  /** Releases a held merchant: the first run after this settles everything the hold kept back. */
+  async release(id: string, context: AuditContext): Promise<Merchant> {
+    return this.changeHold(id, 'release', context, (merchant) => {
+      merchant.heldAt = null;
+      merchant.holdReason = null;
+      merchant.heldBy = null;
+    });
+  }
+
+  private changeHold(id: string, change: HoldChange, context: AuditContext, apply: (merchant: Merchant) => void): Promise<Merchant> {
+    return this.uow.run(async (manager) => {
+      const merchant = await manager.findOne(Merchant, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!merchant) throw notFound('merchant', id);
+      const decision = decideHoldChange(merchant, change);
+      if (!decision.allowed) throw new DomainError('INVALID_STATE', decision.message);
+      const before = { hold: holdOf(merchant), heldBy: merchant.heldBy };
+      apply(merchant);
+      const saved = await manager.save(merchant);
+      await this.audit.record(manager, context, {
+        action: change === 'hold' ? 'merchant.held' : 'merchant.released',
+        subject: { type: 'merchant', id },
+        before,
+        after: { hold: holdOf(saved), heldBy: saved.heldBy },
+      });
+      return saved;
+    });
   }
 
   async update(id: string, change: UpdateMerchantDto): Promise<Merchant> {

@@ -1,7 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '../database/columns';
 
-export type RedemptionStatus = 'active' | 'reversed';
+/**
+ * `reversal_pending`: reversed after its statement was paid; the voucher stays redeemed until
+ * the deduction is recovered from a later statement or finance approves the reversal, and
+ * the reversal becomes `reversed` (see PendingReversalsService).
+ */
+export type RedemptionStatus = 'active' | 'reversed' | 'reversal_pending';
 
 /**
  * A voucher used at a merchant's checkout. At most one `active` redemption per voucher (a

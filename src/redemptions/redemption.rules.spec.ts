@@ -1,4 +1,11 @@
-import { assessCheckout, CheckoutInput, decideReversal, mayAdjustRedemptions } from './redemption.rules';
+import {
+  assessCheckout,
+  CheckoutInput,
+  decideReversal,
+  mayAdjustRedemptions,
+  mayApprovePendingReversal,
+  reversalStatus,
+} from './redemption.rules';
 
 const now = new Date('2026-03-01T12:00:00+08:00');
 const DAY = 24 * 3600_000;
@@ -70,8 +77,9 @@ describe('decideReversal', () => {
   it('allows an active redemption within the window', () => {
     expect(decideReversal({ status: 'active', redeemedAt }, now, 7)).toEqual({ allowed: true });
   });
-  it('refuses a reversed redemption', () => {
+  it('refuses a reversed redemption, pending or not', () => {
     expect(decideReversal({ status: 'reversed', redeemedAt }, now, 7)).toMatchObject({ allowed: false });
+    expect(decideReversal({ status: 'reversal_pending', redeemedAt }, now, 7)).toMatchObject({ allowed: false });
   });
   it('refuses at and after the end of the window', () => {
     expect(decideReversal({ status: 'active', redeemedAt }, now, 2)).toMatchObject({ allowed: false });
@@ -80,9 +88,25 @@ describe('decideReversal', () => {
 });
 
 describe('mayAdjustRedemptions', () => {
-  it('lets only an active merchant reverse or refund', () => {
-    expect(mayAdjustRedemptions({ status: 'active' })).toEqual({ allowed: true });
-    expect(mayAdjustRedemptions({ status: 'suspended' })).toMatchObject({ allowed: false });
+  it('lets only an active merchant that is not held reverse or refund', () => {
+    expect(mayAdjustRedemptions({ status: 'active', heldAt: null })).toEqual({ allowed: true });
+    expect(mayAdjustRedemptions({ status: 'suspended', heldAt: null })).toMatchObject({ allowed: false });
+    expect(mayAdjustRedemptions({ status: 'active', heldAt: new Date() })).toMatchObject({ allowed: false });
     expect(mayAdjustRedemptions(undefined)).toMatchObject({ allowed: false });
+  });
+});
+
+describe('reversalStatus', () => {
+  it('keeps the voucher back only when the statement was paid out', () => {
+    expect(reversalStatus(true)).toBe('reversal_pending');
+    expect(reversalStatus(false)).toBe('reversed');
+  });
+});
+
+describe('mayApprovePendingReversal', () => {
+  it('approves only a pending reversal', () => {
+    expect(mayApprovePendingReversal({ status: 'reversal_pending' })).toEqual({ allowed: true });
+    expect(mayApprovePendingReversal({ status: 'reversed' })).toMatchObject({ allowed: false });
+    expect(mayApprovePendingReversal({ status: 'active' })).toMatchObject({ allowed: false });
   });
 });

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../common/errors/domain-error';
 import type { Theme } from '../common/domain/themes';
 import type { MerchantStatus } from '../merchants/merchant.entity';
+import type { RedemptionStatus } from './redemption.entity';
 import type { Voucher } from '../vouchers/voucher.entity';
 import { effectiveStatus } from '../vouchers/voucher.rules';
 
@@ -59,22 +60,24 @@ export type ReversalDecision = { allowed: true } | { allowed: false; message: st
 
 /**
  * Whether a merchant may give money back on its redemptions (reverse now, refund later):
- * only an active one. A suspended merchant that reversed a settled and paid redemption would
- * return the voucher for another merchant to redeem and be paid for again, while its own
- * deduction waited on statements it no longer gets.
+ * only an active one that is not held. A suspended merchant that reversed a settled and paid
+ * redemption would return the voucher for another merchant to redeem and be paid for again,
+ * while its own deduction waited on statements it no longer gets; a held merchant's
+ * statements wait too.
  */
-export function mayAdjustRedemptions(merchant: { status: MerchantStatus } | undefined): ReversalDecision {
+export function mayAdjustRedemptions(merchant: { status: MerchantStatus; heldAt: Date | null } | undefined): ReversalDecision {
   if (!merchant || merchant.status !== 'active') return { allowed: false, message: 'This merchant is not active in the programme' };
+  if (merchant.heldAt) return { allowed: false, message: 'This merchant is held; it may not reverse or refund until released' };
   return { allowed: true };
 }
 
 /** A redemption may be reversed once, within `windowDays` of its redemption. */
 export function decideReversal(
-  redemption: { status: 'active' | 'reversed'; redeemedAt: Date },
+  redemption: { status: RedemptionStatus; redeemedAt: Date },
   now: Date,
   windowDays: number,
 ): ReversalDecision {
-  if (redemption.status === 'reversed') return { allowed: false, message: 'This redemption was reversed already' };
+  if (redemption.status !== 'active') return { allowed: false, message: 'This redemption was reversed already' };
   if (redemption.redeemedAt.getTime() <= reversalWindowStart(now, windowDays).getTime()) {
     return { allowed: false, message: `Redemptions can be reversed only within ${windowDays} days` };
   }
@@ -82,6 +85,23 @@ export function decideReversal(
 }
 
 /** Redemptions made after this instant may still be reversed at `now`. */
-export function reversalWindowStart(now: Date, windowDays: number): Date {
+function reversalWindowStart(now: Date, windowDays: number): Date {
   return new Date(now.getTime() - windowDays * 24 * 3600_000);
+}
+
+/**
+ * What a reversal makes of a redemption: once its statement has been paid out, the voucher
+ * must not come back before the subsidy does (or finance approves), else another merchant
+ * could redeem it and be paid again while this one's deduction waits.
+ */
+export function reversalStatus(paidOut: boolean): Extract<RedemptionStatus, 'reversed' | 'reversal_pending'> {
+  return paidOut ? 'reversal_pending' : 'reversed';
+}
+
+/** Finance approves only a reversal still pending. */
+export function mayApprovePendingReversal(redemption: { status: RedemptionStatus }): ReversalDecision {
+  if (redemption.status !== 'reversal_pending') {
+    return { allowed: false, message: `Only a pending reversal can be approved; this redemption is ${redemption.status}` };
+  }
+  return { allowed: true };
 }

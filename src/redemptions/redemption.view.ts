@@ -26,3 +26,6 @@ export function toRedemptionView(redemption: Redemption) {
 }
 
 export type RedemptionView = ReturnType<typeof toRedemptionView>;
+
+/** A reversed redemption with what became of its voucher: `redeemed` while the reversal is pending. */
+export type ReversalView = RedemptionView & { voucherStatus: 'claimed' | 'expired' | 'redeemed' };

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CurrentAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { MerchantPrincipal, Principal } from '../auth/principal';
 import { forbidden } from '../common/errors/domain-error';
@@ -9,6 +11,7 @@ import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { IdempotentResult, REPLAYED_HEADER } from '../idempotency/idempotency.service';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
+import { PendingReversalsService } from './pending-reversals.service';
 import { RedemptionScope, RedemptionsService } from './redemptions.service';
 
 const IDEMPOTENCY_HEADER = {
@@ -35,7 +38,10 @@ function answer<T>(reply: FastifyReply, result: IdempotentResult<T>): T {
 @ApiBearerAuth()
 @Controller()
 export class RedemptionsController {
-  constructor(private readonly redemptions: RedemptionsService) {}
+  constructor(
+    private readonly redemptions: RedemptionsService,
+    private readonly pendingReversals: PendingReversalsService,
+  ) {}
 
   /** What redeeming the code against this order would do; changes nothing. `reason` is the error code a redemption would get. */
   @Roles('merchant')
@@ -60,7 +66,10 @@ export class RedemptionsController {
     return answer(reply, await this.redemptions.redeem(principal.merchantId, key, body));
   }
 
-  /** Reverses a redemption (a refund) once, within the reversal window; the voucher can be used again while valid. */
+  /**
+   * Reverses a redemption (a refund) once, within the reversal window; the voucher can be used
+   * again while valid, or, when the subsidy was paid out already, once it is recovered or approved.
+   */
   @Roles('merchant')
   @RateLimit('redemptions.merchant')
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -71,9 +80,18 @@ export class RedemptionsController {
     @Param('id', uuidParam) id: string,
     @IdempotencyKey() key: string,
     @Body() body: ReverseRedemptionDto,
+    @CurrentAuditContext() context: AuditContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answer(reply, await this.redemptions.reverse(principal.merchantId, id, key, body));
+    return answer(reply, await this.redemptions.reverse(principal.merchantId, id, key, body, context));
+  }
+
+  /** Finance gives the voucher of a pending reversal back now, before its deduction is recovered. */
+  @Roles('finance')
+  @Post('redemptions/:id/reversal/approve')
+  @HttpCode(200)
+  approveReversal(@Param('id', uuidParam) id: string, @CurrentAuditContext() context: AuditContext) {
+    return this.pendingReversals.approve(id, context);
   }
 
   /** Merchant: its own redemptions. Bureau: all, or one merchant's with `merchantId`. */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { AuditContext } from '../audit/audit.types';
 import { DomainError, forbidden, notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -10,14 +12,15 @@ import { IdempotencyService, IdempotentRequest, IdempotentResult } from '../idem
 import type { Merchant } from '../merchants/merchant.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { OutstandingService } from '../settlement/outstanding.service';
 import { VouchersService } from '../vouchers/vouchers.service';
 import type { Voucher } from '../vouchers/voucher.entity';
 import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
 import { Redemption } from './redemption.entity';
-import { assessCheckout, CheckoutAssessment, decideReversal, mayAdjustRedemptions, reversalWindowStart } from './redemption.rules';
+import { assessCheckout, CheckoutAssessment, decideReversal, mayAdjustRedemptions, reversalStatus } from './redemption.rules';
 import { CREATED_STATUS, RedemptionStatement } from './redemption.statement';
-import { RedemptionView, toRedemptionView } from './redemption.view';
+import { RedemptionView, ReversalView, toRedemptionView } from './redemption.view';
 
 /** The operation a redemption's Idempotency-Key is recorded for. */
 const REDEEM_OPERATION = 'POST /redemptions';
@@ -30,8 +33,6 @@ export interface VerifyResult {
   reason?: string;
   message?: string;
 }
-
-export type ReversalView = RedemptionView & { voucherStatus: 'claimed' | 'expired' };
 
 /** The request as it identifies an idempotent retry: the code in canonical form, however it was typed. */
 function identifyingPayload(input: RedeemVoucherDto): RedeemVoucherDto {
@@ -59,6 +60,8 @@ export class RedemptionsService {
     private readonly idempotency: IdempotencyService,
     private readonly metrics: MetricsService,
     private readonly statement: RedemptionStatement,
+    private readonly outstanding: OutstandingService,
+    private readonly audit: AuditService,
   ) {}
 
   /** What a redemption would do now; changes nothing. 404 only for an unknown code. */
@@ -168,13 +171,16 @@ export class RedemptionsService {
    * Reverses a redemption (a refunded purchase) once, within the reversal window. The
    * voucher goes back to claimed, or to expired when its validity has passed. A redemption
    * already settled keeps its settlement_statement_id; settlement deducts it from the
-   * merchant's next statement and records that in reversal_statement_id.
+   * merchant's next statement and records that in reversal_statement_id. When that statement
+   * was paid out already, the reversal stands as reversal_pending and the voucher stays
+   * redeemed until the deduction is recovered or finance approves (PendingReversalsService).
    */
   async reverse(
     merchantId: string,
     id: string,
     idempotencyKey: string,
     input: ReverseRedemptionDto,
+    context: AuditContext,
   ): Promise<IdempotentResult<ReversalView>> {
     const windowDays = this.config.redemptionReversalWindowDays;
     return this.counted(this.metrics.redemptionReversals, 'reversed', () =>
@@ -190,24 +196,33 @@ export class RedemptionsService {
           if (!decision.allowed) throw new DomainError('REVERSAL_NOT_ALLOWED', decision.message);
 
           return commit(async (manager) => {
-            // Read with a share lock on the merchant, so a suspension committing meanwhile waits
-            // for this reversal or is seen by it: never a reversal after the suspension.
+            // Read with a share lock on the merchant, so a suspension or hold committing meanwhile
+            // waits for this reversal or is seen by it: never a reversal after either.
             const eligibility = mayAdjustRedemptions(await this.merchants.lockedStatus(manager, merchantId));
             if (!eligibility.allowed) throw new DomainError('MERCHANT_NOT_ELIGIBLE', eligibility.message);
-            // Conditional on the row still being active (and in the window): of concurrent
-            // reversals exactly one proceeds, and it serialises with settlement's own
-            // conditional update of this row.
-            const result = await manager
-              .createQueryBuilder()
-              .update(Redemption)
-              .set({ status: 'reversed', reversedAt: now, reversalReason: input.reason })
-              .where(`id = :id AND status = 'active' AND redeemed_at > :earliest`, { id, earliest: reversalWindowStart(now, windowDays) })
-              .execute();
-            if (result.affected !== 1) throw new DomainError('REVERSAL_NOT_ALLOWED', 'This redemption was reversed already');
-            const voucherStatus = await this.vouchers.releaseRedeemed(manager, existing.voucherId, now);
-            // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
-            if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${existing.voucherId} is not redeemed`);
+            // The row lock decides between concurrent reversals (the later one finds it reversed)
+            // and serialises with settlement's own conditional update of this row, so its
+            // statement link is current when we ask whether that statement was paid.
+            const current = await manager.findOneOrFail(Redemption, { where: { id }, lock: { mode: 'pessimistic_write' } });
+            const stillAllowed = decideReversal(current, now, windowDays);
+            if (!stillAllowed.allowed) throw new DomainError('REVERSAL_NOT_ALLOWED', stillAllowed.message);
+            const paidOut =
+              current.settlementStatementId !== null && (await this.outstanding.isPaidOut(manager, current.settlementStatementId));
+            const status = reversalStatus(paidOut);
+            await manager.update(Redemption, { id }, { status, reversedAt: now, reversalReason: input.reason });
             const reversed = await manager.findOneByOrFail(Redemption, { id });
+            if (status === 'reversal_pending') {
+              await this.audit.record(manager, context, {
+                action: 'redemption.reversal_pending',
+                subject: { type: 'redemption', id },
+                before: { status: current.status },
+                after: { status, reason: input.reason, settlementStatementId: current.settlementStatementId },
+              });
+              return { ...toRedemptionView(reversed), voucherStatus: 'redeemed' as const };
+            }
+            const voucherStatus = await this.vouchers.releaseRedeemed(manager, current.voucherId, now);
+            // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
+            if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${current.voucherId} is not redeemed`);
             return { ...toRedemptionView(reversed), voucherStatus };
           });
         },

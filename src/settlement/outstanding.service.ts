@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { REVERSED_STATUSES } from './settlement.queries';
 
 /**
- * $1 merchant ids → what each still owes: reversals of settled redemptions that no statement
- * has deducted yet, plus the deductions its last statement carried forward.
+ * $1 merchant ids → what each still owes: reversals (pending or not) of settled redemptions that
+ * no statement has deducted yet, plus the deductions its last statement carried forward.
  */
 const OUTSTANDING = `
   SELECT m.id::text AS merchant_id,
          coalesce((SELECT sum(r.face_value) FROM redemptions r
-                    WHERE r.merchant_id = m.id AND r.status = 'reversed' AND r.settlement_statement_id IS NOT NULL
+                    WHERE r.merchant_id = m.id AND r.status IN ${REVERSED_STATUSES} AND r.settlement_statement_id IS NOT NULL
                       AND r.reversal_statement_id IS NULL), 0)
        + coalesce((SELECT s.carried_forward FROM settlement_statements s
                     WHERE s.merchant_id = m.id ORDER BY s.sequence DESC LIMIT 1), 0) AS outstanding
@@ -18,7 +19,7 @@ const OUTSTANDING = `
 /** Merchants that may owe something: the candidates OUTSTANDING is then asked about. */
 const OWING_CANDIDATES = `
   SELECT DISTINCT merchant_id::text AS merchant_id FROM redemptions
-   WHERE status = 'reversed' AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL
+   WHERE status IN ${REVERSED_STATUSES} AND settlement_statement_id IS NOT NULL AND reversal_statement_id IS NULL
   UNION
   SELECT merchant_id::text FROM settlement_statements WHERE carried_forward > 0`;
 
@@ -32,6 +33,18 @@ export class OutstandingService {
     if (merchantIds.length === 0) return new Map();
     const rows: Array<{ merchant_id: string; outstanding: string }> = await this.dataSource.query(OUTSTANDING, [merchantIds]);
     return new Map(rows.map((row) => [row.merchant_id, Number(row.outstanding)]));
+  }
+
+  /**
+   * Whether a statement was paid out, read inside the caller's transaction and share-locked
+   * until it ends: marking the statement paid waits for that transaction, or committed first
+   * and is seen. A reversal of one of its redemptions then owes the subsidy back.
+   */
+  async isPaidOut(manager: EntityManager, statementId: string): Promise<boolean> {
+    const [row]: Array<{ status: string }> = await manager.query(`SELECT status FROM settlement_statements WHERE id = $1 FOR SHARE`, [
+      statementId,
+    ]);
+    return row?.status === 'paid';
   }
 
   /** The ids of merchants that owe more than nothing. */

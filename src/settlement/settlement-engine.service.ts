@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { systemAuditContext } from '../audit/audit-context';
 import { UnitOfWork } from '../database/unit-of-work';
 import {
   COMPLETE_STATEMENT,
@@ -12,6 +13,7 @@ import {
   MERCHANTS_WITH_WORK,
 } from './settlement.queries';
 import { statementAmounts } from './settlement.rules';
+import { DeductedReversals } from './deducted-reversals';
 
 /** Merchants fetched per keyset page: the most a run ever holds in memory. */
 const MERCHANT_PAGE = 200;
@@ -45,7 +47,10 @@ interface LinkedTotals {
  */
 @Injectable()
 export class SettlementEngine {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly pendingReversals: DeductedReversals,
+  ) {}
 
   async settle(runId: string, cutoff: Date, shouldStop: () => boolean): Promise<SettleOutcome> {
     let after = BEFORE_EVERY_UUID;
@@ -64,7 +69,10 @@ export class SettlementEngine {
     }
   }
 
-  /** One merchant's statement in this run, written with its links in one transaction (or nothing). */
+  /**
+   * One merchant's statement in this run, written with its links in one transaction (or
+   * nothing), and with it the completion of the pending reversals it deducts.
+   */
   private settleMerchant(runId: string, cutoff: Date, merchantId: string): Promise<void> {
     return this.unitOfWork.run(async (manager: EntityManager) => {
       await manager.query(`SET LOCAL statement_timeout = '${MERCHANT_STATEMENT_TIMEOUT}'`);
@@ -93,6 +101,9 @@ export class SettlementEngine {
         amounts.net,
         amounts.carriedForward,
       ]);
+      // Last: it takes the audit chain's lock, held until this commits.
+      if (linked.reversal_count > 0)
+        await this.pendingReversals.completeDeducted(manager, statement.id, systemAuditContext(`settlement-run ${runId}`));
     });
   }
 }

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { SettlementEngine } from './settlement-engine.service';
 import { configuredSettlementProcessor } from './settlement.processor';
 import { SettlementRunsModule } from './settlement-runs.module';
@@ -6,10 +6,11 @@ import { SettlementRunsModule } from './settlement-runs.module';
 /** The background half of settlement (only where the worker runs): the consumer carrying out runs, with its schedules. */
 @Module({})
 export class SettlementWorkerModule {
-  static forRoot(options: { jobLockSeconds: number }): DynamicModule {
+  /** `deductedReversals`: a module exporting an implementation of DeductedReversals (the redemptions module's). */
+  static forRoot(options: { jobLockSeconds: number; deductedReversals: NonNullable<ModuleMetadata['imports']>[number] }): DynamicModule {
     return {
       module: SettlementWorkerModule,
-      imports: [SettlementRunsModule],
+      imports: [SettlementRunsModule, options.deductedReversals],
       providers: [SettlementEngine, configuredSettlementProcessor(options.jobLockSeconds)],
     };
   }

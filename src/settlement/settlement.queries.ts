@@ -11,16 +11,26 @@
  * linked once whatever runs or retries race for it.
  */
 
+/**
+ * The redemption statuses (RedemptionStatus in redemptions/redemption.entity.ts) whose merchant
+ * owes the face value back once settled, for SQL: `status IN ${REVERSED_STATUSES}`.
+ */
+export const REVERSED_STATUSES = `('reversed', 'reversal_pending')`;
+
 /** Namespace of the per-merchant advisory lock (first key of pg_advisory_xact_lock(int, int)). */
 export const MERCHANT_LOCK_NAMESPACE = 0x5e771e;
 
-/** Is there anything for merchant `m` to settle before the cutoff parameter? (Both arms use partial indexes.) */
+/**
+ * Is there anything for merchant `m` to settle before the cutoff parameter? (Both arms use
+ * partial indexes.) Never while the merchant is held: its work waits for the first run after the release.
+ */
 const merchantHasWork = (cutoff: string): string => `
-  (EXISTS (SELECT 1 FROM redemptions r
-            WHERE r.merchant_id = m.id AND r.settlement_statement_id IS NULL AND r.redeemed_at < ${cutoff})
-   OR EXISTS (SELECT 1 FROM redemptions r
-               WHERE r.merchant_id = m.id AND r.status = 'reversed' AND r.settlement_statement_id IS NOT NULL
-                 AND r.reversal_statement_id IS NULL AND r.reversed_at < ${cutoff}))`;
+  (m.held_at IS NULL AND
+   (EXISTS (SELECT 1 FROM redemptions r
+             WHERE r.merchant_id = m.id AND r.settlement_statement_id IS NULL AND r.redeemed_at < ${cutoff})
+    OR EXISTS (SELECT 1 FROM redemptions r
+                WHERE r.merchant_id = m.id AND r.status IN ${REVERSED_STATUSES} AND r.settlement_statement_id IS NOT NULL
+                  AND r.reversal_statement_id IS NULL AND r.reversed_at < ${cutoff})))`;
 
 /** $1 after merchant id (keyset), $2 cutoff, $3 page size → merchants with work, in id order. */
 export const MERCHANTS_WITH_WORK = `
@@ -32,11 +42,16 @@ export const MERCHANTS_WITH_WORK = `
 /** $1 namespace, $2 merchant id: serialises every run's work on one merchant until commit. */
 export const LOCK_MERCHANT = `SELECT pg_advisory_xact_lock($1, hashtext($2::text))`;
 
-/** $1 run, $2 merchant, $3 cutoff → {done, has_work}, read after the merchant lock is held. */
+/**
+ * $1 run, $2 merchant, $3 cutoff → {done, has_work}, read after the merchant lock is held.
+ * Share-locks the merchant's row until the statement commits, so a hold waits for it and a
+ * hold committed first is seen: nothing is settled for a merchant after its hold succeeded.
+ */
 export const MERCHANT_STATE = `
   SELECT EXISTS (SELECT 1 FROM settlement_statements s WHERE s.run_id = $1 AND s.merchant_id = $2) AS done,
          ${merchantHasWork('$3')} AS has_work
-    FROM merchants m WHERE m.id = $2`;
+    FROM merchants m WHERE m.id = $2
+     FOR SHARE OF m`;
 
 /** $1 merchant → the last statement of the merchant's chain (none for a first statement). */
 export const LAST_STATEMENT = `
@@ -55,7 +70,8 @@ export const INSERT_STATEMENT = `
  * - every unsettled redemption before the cutoff (`settled`): active ones count in gross;
  *   one already reversed before it was ever settled is voided: it gets both links (so no
  *   later run picks it up, neither as a redemption nor as a reversal) and counts nowhere;
- * - every reversal before the cutoff of a redemption settled earlier (`deducted`).
+ * - every reversal before the cutoff of a redemption settled earlier (`deducted`), pending
+ *   ones included (the engine then completes those, see PendingReversalsService).
  * The two sets are disjoint: `deducted` sees the statement's snapshot, where the rows
  * `settled` links still have no settlement link.
  */
@@ -69,7 +85,7 @@ export const LINK_REDEMPTIONS = `
   ), deducted AS (
     UPDATE redemptions
        SET reversal_statement_id = $1
-     WHERE merchant_id = $2 AND status = 'reversed' AND settlement_statement_id IS NOT NULL
+     WHERE merchant_id = $2 AND status IN ${REVERSED_STATUSES} AND settlement_statement_id IS NOT NULL
        AND reversal_statement_id IS NULL AND reversed_at < $3
     RETURNING face_value
   )

@@ -119,6 +119,7 @@ export function writeRouteSamples(ids: { bureau: string; campaignId: string; mer
     [`POST ${p}/claims`]: { token: residentToken('resident-1'), body: () => ({ denominationId: randomUUID() }) },
     [`POST ${p}/merchants`]: { token: bureau, body: () => merchantInput() },
     [`PATCH ${p}/merchants/${merchantId}`]: { token: bureau, body: () => ({ themes: ['autos'] }) },
+    [`POST ${p}/merchants/${merchantId}/hold`]: { token: bureau, body: () => ({ reason: 'under review' }) },
     [`POST ${p}/vouchers/verify`]: { token: merchant, body: () => ({ code: 'ABCD-EFGH', orderAmount: 30000 }) },
     [`POST ${p}/redemptions`]: {
       token: merchant,

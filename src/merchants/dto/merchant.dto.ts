@@ -68,3 +68,9 @@ export class CreateApiKeyDto {
   @IsText({ max: 100 })
   label!: string;
 }
+
+export class HoldMerchantDto {
+  /** Why finance holds the merchant, e.g. "suspected cash-out pattern under review". */
+  @IsText({ max: 500 })
+  reason!: string;
+}

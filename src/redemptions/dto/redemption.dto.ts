@@ -38,6 +38,6 @@ export class ListRedemptionsQuery extends TimeRangeQuery {
   merchantId?: string;
 
   @IsOptional()
-  @IsIn(['active', 'reversed'])
+  @IsIn(['active', 'reversed', 'reversal_pending'])
   status?: RedemptionStatus;
 }
