@@ -14,6 +14,7 @@ import {
   merchantToken,
   residentToken,
   reverseRedemption,
+  waitForRun,
 } from './support/factories';
 import { ApiClient } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
@@ -334,11 +335,7 @@ describe('Bureau statistics', () => {
     await randomTraffic(5);
     const run = await api.post('/api/v1/settlements/runs', { cutoff: new Date().toISOString() }, { token: bureau });
     expect(run.status).toBe(202);
-    for (let status = run.body.status; !['completed', 'failed'].includes(status);) {
-      await new Promise((done) => setTimeout(done, 100));
-      status = (await api.get(`/api/v1/settlements/runs/${run.body.id}`, { token: bureau })).body.status;
-      expect(status).not.toBe('failed');
-    }
+    expect((await waitForRun(api, bureau, run.body.id)).status).toBe('completed');
     expect(
       num((await app.db.query(`SELECT count(*) AS n FROM settlement_statements WHERE run_id = $1`, [run.body.id]))[0].n),
     ).toBeGreaterThan(0);

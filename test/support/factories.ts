@@ -6,6 +6,7 @@ import type { Theme } from '../../src/common/domain/themes';
 import { generateVoucherCode } from '../../src/vouchers/voucher-code';
 import { ApiClient } from './http';
 import { TEST_ADMIN, TEST_JWT_SECRET, TestDatabase } from './test-app';
+import { until } from './wait';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -162,14 +163,18 @@ export async function reverseRedemptions(db: TestDatabase, ids: string[], at = n
 
 /** Polls a settlement run until it has completed or failed, and returns it. */
 export async function waitForRun(api: ApiClient, token: string, runId: string, timeoutMs = 90_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await api.get(`/api/v1/settlements/runs/${runId}`, { token });
-    if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
-    if (response.body.status === 'completed' || response.body.status === 'failed') return response.body;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${response.body.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let run: any;
+  await until(
+    `settlement run ${runId} to complete or fail`,
+    async () => {
+      const response = await api.get(`/api/v1/settlements/runs/${runId}`, { token });
+      if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
+      run = response.body;
+      return run.status === 'completed' || run.status === 'failed';
+    },
+    { timeoutMs, detail: () => `still ${run?.status}` },
+  );
+  return run;
 }
 
 export interface InsertedVoucher {
