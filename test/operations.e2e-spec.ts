@@ -10,6 +10,7 @@ import { API_PREFIX } from '../src/app.factory';
 import { EmbeddedRedis } from '../scripts/dev/embedded-redis';
 import { bureauToken, makeMerchant } from './support/factories';
 import { ApiClient } from './support/http';
+import { measureGrowth } from './support/metrics';
 import { startApiProcess } from './support/api-process';
 import { until } from './support/wait';
 import { bootTestApp, createTestDatabase, createTestRedisUrl, TEST_JWT_SECRET, TestApp, testEnvironment } from './support/test-app';
@@ -55,6 +56,10 @@ describe('operations', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.text).toContain('juhui_process_cpu_seconds_total');
+    const liveness = 'juhui_http_request_duration_seconds_count{method="GET",route="/health/live",status="200"}';
+    const growth = await measureGrowth(api, [liveness]);
+    await api.get('/health/live');
+    expect(await growth()).toEqual({ [liveness]: 1 });
   });
 
   it('echoes a request id', async () => {
