@@ -305,8 +305,8 @@ describe('malformed text', () => {
     t = await bootTestApp({ RATE_LIMITS: LIFTED_RATE_LIMITS, RUN_WORKER: 'false' });
     api = new ApiClient(t.baseUrl);
     bureau = await bureauToken(api);
-    const campaignId = (await makeCampaign(api, bureau, {}, false)).id as string;
-    merchantId = (await makeMerchant(api, bureau)).merchant.id as string;
+    const campaignId = (await makeCampaign(api, bureau, {}, false)).id;
+    merchantId = (await makeMerchant(api, bureau)).merchant.id;
     samples = writeRouteSamples({ bureau, campaignId, merchantId });
     // The one exception filter logs a stack only for a failure of ours (a 5xx).
     loggedErrors = jest.spyOn(Logger.prototype, 'error');

@@ -10,9 +10,13 @@ import { ClaimAnswer, claimBurst, createdIds, residentsNamed, runReconcileComman
 import { bureauToken, claimAs, makeOpenRound } from './support/factories';
 import { ApiClient } from './support/http';
 import { createTestDatabase, createTestRedisUrl, TestDatabase, testEnvironment } from './support/test-app';
-import { until } from './support/wait';
+import { hold, until } from './support/wait';
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The staged outage: how long into the load the dependency goes away, and for how long. */
+const OUTAGE_STARTS_AFTER_MS = 300;
+const OUTAGE_LASTS_MS = 1500;
+/** The pause between waves of claims: steady load through the outage rather than back-to-back bursts. */
+const WAVE_GAP_MS = 20;
 
 /** Claims in waves until `until` resolves, so the outage begins and ends in the middle of the load. */
 async function claimThrough(baseUrl: string, prefix: string, denominationId: string, until: Promise<unknown>): Promise<ClaimAnswer[]> {
@@ -21,7 +25,7 @@ async function claimThrough(baseUrl: string, prefix: string, denominationId: str
   const answers: ClaimAnswer[] = [];
   for (let wave = 0; !done || wave < 2; wave++) {
     answers.push(...(await claimBurst([baseUrl], residentsNamed(`${prefix}-${wave}`, 40), denominationId)));
-    await pause(20);
+    await hold(WAVE_GAP_MS);
   }
   return answers;
 }
@@ -35,11 +39,11 @@ function expectCleanAnswers(answers: ClaimAnswer[]): void {
   expect(answers.filter((a) => ![201, 409, 503].includes(a.status))).toEqual([]);
 }
 
-/** The outage both tests stage: the dependency goes away shortly after the burst starts and comes back 1.5 s later. */
+/** The outage both tests stage: the dependency goes away shortly after the burst starts and comes back a while later. */
 async function outageDuring(stop: () => unknown, start: () => Promise<unknown>): Promise<void> {
-  await pause(300);
+  await hold(OUTAGE_STARTS_AFTER_MS);
   await stop();
-  await pause(1500);
+  await hold(OUTAGE_LASTS_MS);
   await start();
 }
 

@@ -1,4 +1,5 @@
 import { ApiClient, ErrorBody } from './support/http';
+import { measureGrowth } from './support/metrics';
 import { claimBurst, residentsNamed, tally } from './support/claim-burst';
 import { bureauToken, claimAs, makeCampaign, makeOpenRound, makeRound, residentToken, roundInput } from './support/factories';
 import { ClaimLedger } from '../src/claims/claim-ledger';
@@ -249,8 +250,10 @@ describe('flash claims (one API process)', () => {
     expect((await api.get(`/api/v1/rounds/${round.id}`)).status).toBe(404);
     expect((await api.get<RoundView>(`/api/v1/rounds/${round.id}`, { token: bureau })).body.denominations[0].remaining).toBe(100);
     expect((await api.get('/api/v1/rounds/00000000-0000-4000-8000-000000000000')).status).toBe(404);
-    const metrics = await api.get('/metrics');
-    expect(metrics.text).toMatch(/juhui_claims_total\{outcome="created"\} \d+/);
-    expect(metrics.text).toMatch(/juhui_claims_total\{outcome="SOLD_OUT"\} \d+/);
+    const single = await makeOpenRound(api, bureau, { denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 1 }] });
+    const growth = await measureGrowth(api, ['juhui_claims_total{outcome="created"}', 'juhui_claims_total{outcome="SOLD_OUT"}']);
+    expect((await claimAs(api, 'metrics-first', single.denominations[0].id)).status).toBe(201);
+    expect((await claimAs(api, 'metrics-second', single.denominations[0].id)).body.code).toBe('SOLD_OUT');
+    expect(await growth()).toEqual({ 'juhui_claims_total{outcome="created"}': 1, 'juhui_claims_total{outcome="SOLD_OUT"}': 1 });
   });
 });

@@ -122,7 +122,7 @@ describe('merchant holds', () => {
 
   it('answers 409 INVALID_STATE to holding a held merchant or releasing one not held, 404 and 400 to bad requests, changing nothing', async () => {
     const merchant = await makeMerchant(api, admin);
-    const id = merchant.merchant.id as string;
+    const id = merchant.merchant.id;
     const notHeld = await release(id);
     expect({ status: notHeld.status, code: notHeld.body.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
 
@@ -156,7 +156,7 @@ describe('merchant holds', () => {
 
   it('records merchant.held and merchant.released with the finance member as actor', async () => {
     const merchant = await makeMerchant(api, admin);
-    const id = merchant.merchant.id as string;
+    const id = merchant.merchant.id;
     expect((await hold(id, 'audit me')).status).toBe(200);
     expect((await release(id)).status).toBe(200);
     const events = await api.get(`/api/v1/audit/events?subjectType=merchant&subjectId=${id}`, { token: admin });

@@ -82,13 +82,17 @@ describe('the development launcher (npm start)', () => {
       launcher.stdout?.on('data', collect);
       launcher.stderr?.on('data', collect);
       const child = launcher;
-      await until(`the launched API to be ready (output so far:\n${output})`, async () => {
-        if (child.exitCode !== null) throw new Error(`the launcher exited with ${child.exitCode}:\n${output}`);
-        return fetch(`http://127.0.0.1:${port}/health/ready`).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-      });
+      await until(
+        'the launched API to be ready',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`the launcher exited with ${child.exitCode}:\n${output}`);
+          return fetch(`http://127.0.0.1:${port}/health/ready`).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+        },
+        { detail: () => `output so far:\n${output}` },
+      );
       const postgresPid = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       const redisPid = Number(readFileSync(join(dataDir, 'redis', 'redis.pid'), 'utf8').trim());
       expect([isAlive(postgresPid), isAlive(redisPid)]).toEqual([true, true]);

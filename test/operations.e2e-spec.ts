@@ -10,7 +10,9 @@ import { API_PREFIX } from '../src/app.factory';
 import { EmbeddedRedis } from '../scripts/dev/embedded-redis';
 import { bureauToken, makeMerchant } from './support/factories';
 import { ApiClient } from './support/http';
+import { measureGrowth } from './support/metrics';
 import { startApiProcess } from './support/api-process';
+import { until } from './support/wait';
 import { bootTestApp, createTestDatabase, createTestRedisUrl, TEST_JWT_SECRET, TestApp, testEnvironment } from './support/test-app';
 
 describe('operations', () => {
@@ -54,6 +56,10 @@ describe('operations', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.text).toContain('juhui_process_cpu_seconds_total');
+    const liveness = 'juhui_http_request_duration_seconds_count{method="GET",route="/health/live",status="200"}';
+    const growth = await measureGrowth(api, [liveness]);
+    await api.get('/health/live');
+    expect(await growth()).toEqual({ [liveness]: 1 });
   });
 
   it('echoes a request id', async () => {
@@ -104,12 +110,7 @@ describe('readiness when Redis is away', () => {
       const login = await api.post('/api/v1/auth/login', { username: 'admin', password: 'whatever-password' });
       expect(login.status).toBe(503);
       await redis.start();
-      let ready = 0;
-      for (let i = 0; i < 100 && ready !== 200; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        ready = (await api.get('/health/ready')).status;
-      }
-      expect(ready).toBe(200);
+      await until('readiness once Redis is back', async () => (await api.get('/health/ready')).status === 200, { timeoutMs: 10_000 });
     } finally {
       await t.close();
       await redis.stop();

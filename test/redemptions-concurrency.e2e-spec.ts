@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { Client } from 'pg';
+import { RedemptionsService } from '../src/redemptions/redemptions.service';
 import { ApiClient } from './support/http';
 import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound } from './support/factories';
 import { bootTestApp, TestApp } from './support/test-app';
@@ -84,17 +83,22 @@ describe('checkout redemption under concurrency', () => {
 
   describe('a retry while its original is inside the one statement (which records the key only as it commits)', () => {
     let blocker: Client;
-    let redis: Redis;
+    /**
+     * Calls of the service's `redeem`, counted per test. It looks for an original in the
+     * statement before its first await, so a counted call has decided whether to wait for one.
+     */
+    let serviceCalls: jest.SpiedFunction<RedemptionsService['redeem']>;
 
     beforeAll(async () => {
-      redis = new Redis(t.redisUrl);
+      serviceCalls = jest.spyOn(t.app.get(RedemptionsService), 'redeem');
       blocker = new Client({ connectionString: t.db.url });
       await blocker.connect();
     });
+    beforeEach(() => serviceCalls.mockClear());
 
     afterAll(async () => {
       await blocker.end();
-      redis.disconnect();
+      serviceCalls.mockRestore();
     });
 
     /** Until a statement of the app waits for a lock that `blocker` holds. */
@@ -110,23 +114,12 @@ describe('checkout redemption under concurrency', () => {
         { everyMs: 20 },
       );
 
-    /**
-     * Until `count` redemptions of the merchant passed the rate limiter, the last step before
-     * the service; then a moment for them to reach it.
-     */
-    const admitted = async (merchantId: string, count: number) => {
-      await until(
-        `${count} redemptions past the rate limiter`,
-        async () => Number(await redis.get(`rl:redemptions.merchant:merchant:${merchantId}`)) >= count,
-        {
-          everyMs: 20,
-        },
-      );
-      await sleep(300);
-    };
+    /** Until the service's `redeem` has been called `count` times in this test (see serviceCalls). */
+    const reachedService = (count: number) =>
+      until(`${count} redemptions to reach the service`, () => serviceCalls.mock.calls.length >= count, { everyMs: 20 });
 
     it('the same body gets 409 IDEMPOTENCY_IN_PROGRESS, another body 422 IDEMPOTENCY_KEY_REUSED; later retries the original answer', async () => {
-      const { merchant: shop, apiKey } = await makeMerchant(api, bureau);
+      const { apiKey } = await makeMerchant(api, bureau);
       const v = await insertVoucher(t.db, denominationId);
       const idempotencyKey = randomUUID();
       // Holding the voucher's row keeps the original's statement waiting, its key not yet recorded.
@@ -136,7 +129,7 @@ describe('checkout redemption under concurrency', () => {
       await statementBlocked();
       const sameBody = redeem(apiKey, v.code, idempotencyKey);
       const otherBody = redeem(apiKey, v.code, idempotencyKey, 30000);
-      await admitted(shop.id, 3);
+      await reachedService(3);
       await blocker.query('ROLLBACK');
 
       const [first, retry, reused] = await Promise.all([original, sameBody, otherBody]);
@@ -149,7 +142,7 @@ describe('checkout redemption under concurrency', () => {
     });
 
     it('retries of a request completed earlier, sent together, all get its answer (none is told it is in progress)', async () => {
-      const { merchant: shop, apiKey } = await makeMerchant(api, bureau);
+      const { apiKey } = await makeMerchant(api, bureau);
       const v = await insertVoucher(t.db, denominationId);
       const idempotencyKey = randomUUID();
       const first = await redeem(apiKey, v.code, idempotencyKey);
@@ -160,7 +153,7 @@ describe('checkout redemption under concurrency', () => {
       const retries = [redeem(apiKey, v.code, idempotencyKey)];
       await statementBlocked();
       retries.push(...Array.from({ length: 4 }, () => redeem(apiKey, v.code, idempotencyKey)));
-      await admitted(shop.id, 6);
+      await reachedService(6);
       await blocker.query('ROLLBACK');
 
       for (const retry of await Promise.all(retries)) {

@@ -9,6 +9,7 @@ import { ApiProcess, startApiProcess } from './support/api-process';
 import { ApiClient } from './support/http';
 import { bureauToken, insertVoucher, makeCampaign, makeMerchant, makeRound } from './support/factories';
 import { createTestRedisUrl, testEnvironment } from './support/test-app';
+import { until } from './support/wait';
 
 /**
  * The database goes away while a merchant redeems: the answer is 503 with Retry-After,
@@ -59,11 +60,8 @@ describe('checkout redemption during a database outage', () => {
 
     await postgres.start();
     // The pool notices broken connections on use; a point of sale retries until it gets a final answer.
-    let after = await send();
-    for (let attempt = 0; attempt < 20 && after.status === 503; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      after = await send();
-    }
+    let after = during;
+    await until('a retry to get a final answer', async () => (after = await send()).status !== 503, { timeoutMs: 5000, everyMs: 250 });
     expect(after.status).toBe(201);
     expect((await send()).text).toBe(after.text);
     client = new Client({ connectionString: url });

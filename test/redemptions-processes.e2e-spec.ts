@@ -53,23 +53,42 @@ describe('checkout redemption across processes', () => {
     expect(await t.db.query(`SELECT count(*)::int AS n FROM redemptions WHERE voucher_id = $1`, [v.id])).toEqual([{ n: 1 }]);
   });
 
-  it('a process killed mid-redemption: retries with the same keys redeem each voucher exactly once', async () => {
+  it('a process killed mid-redemption loses no redemption it answered 201 for; retries with the same keys redeem each voucher exactly once', async () => {
     const doomed = await startApiProcess(testEnvironment(t.db, t.redisUrl, { RUN_WORKER: 'false' }));
     processes.push(doomed);
     const { apiKey } = await makeMerchant(api, bureau);
     const vouchers = await Promise.all(Array.from({ length: 150 }, () => insertVoucher(t.db, denominationId)));
     const requests = vouchers.map((v) => ({ code: v.code, key: randomUUID() }));
     const doomedClient = new ApiClient(doomed.baseUrl);
-    const inFlight = Promise.allSettled(requests.map((r) => redeem(doomedClient, apiKey, r.code, r.key)));
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    await doomed.kill('SIGKILL');
-    await inFlight;
+
+    // All sent at once; the process is killed once some have been answered, the rest in flight.
+    const KILL_AFTER_ANSWERS = 20;
+    let answered = 0;
+    let killing: Promise<void> | undefined;
+    const firstTries = await Promise.all(
+      requests.map(async (r) => {
+        const answer = await redeem(doomedClient, apiKey, r.code, r.key).catch(() => undefined); // the connection broke
+        if (answer && ++answered === KILL_AFTER_ANSWERS) killing = doomed.kill('SIGKILL');
+        return answer;
+      }),
+    );
+    await killing;
+    expect(killing).toBeDefined();
+    // The kill really cut requests off: sent, never answered.
+    expect(firstTries.filter((answer) => answer === undefined).length).toBeGreaterThan(0);
+    const answeredBeforeKill = firstTries.filter((answer) => answer !== undefined);
+    expect(answeredBeforeKill.map((answer) => answer.status)).toEqual(answeredBeforeKill.map(() => 201));
+    const createdIds = answeredBeforeKill.map((answer) => answer.body.id as string);
+    const storedIds = await t.db.query<{ id: string }>(`SELECT id FROM redemptions WHERE id = ANY($1::uuid[])`, [createdIds]);
+    expect(storedIds.map((row) => row.id).sort()).toEqual([...createdIds].sort());
 
     // The crashed process's claims are stranded in progress; once their lease has run out
     // (simulated here by ageing them) a retry takes them over.
     await t.db.query(`UPDATE idempotency_keys SET locked_at = now() - interval '10 minutes' WHERE state = 'in_progress'`);
     const retries = await Promise.all(requests.map((r) => redeem(api, apiKey, r.code, r.key)));
     expect(retries.map((a) => a.status)).toEqual(requests.map(() => 201));
+    // A retry of an answered request gets that answer again, not a second redemption.
+    expect(retries.filter((retry, i) => firstTries[i] && retry.text !== firstTries[i].text)).toEqual([]);
     const [stored] = await t.db.query<{ redemptions: number; vouchers: number; redeemed: number }>(
       `SELECT count(r.id)::int AS redemptions, count(DISTINCT v.id)::int AS vouchers, count(*) FILTER (WHERE v.status = 'redeemed')::int AS redeemed
          FROM vouchers v LEFT JOIN redemptions r ON r.voucher_id = v.id WHERE v.id = ANY($1)`,

@@ -7,6 +7,7 @@ import { formatVoucherCode } from '../src/vouchers/voucher-code';
 import { VouchersService } from '../src/vouchers/vouchers.service';
 import { DataSource } from 'typeorm';
 import { ApiClient } from './support/http';
+import { measureGrowth } from './support/metrics';
 import {
   bureauToken,
   insertVoucher,
@@ -592,10 +593,21 @@ describe('checkout redemption', () => {
   });
 
   it('counts redemptions by outcome in the metrics', async () => {
-    const metrics = await api.get('/metrics');
-    expect(metrics.text).toMatch(/juhui_redemptions_total\{outcome="created"\} \d+/);
-    expect(metrics.text).toMatch(/juhui_redemptions_total\{outcome="VOUCHER_ALREADY_REDEEMED"\} \d+/);
-    expect(metrics.text).toMatch(/juhui_redemption_reversals_total\{outcome="reversed"\} \d+/);
+    const v = await voucher();
+    const growth = await measureGrowth(api, [
+      'juhui_redemptions_total{outcome="created"}',
+      'juhui_redemptions_total{outcome="VOUCHER_ALREADY_REDEEMED"}',
+      'juhui_redemption_reversals_total{outcome="reversed"}',
+    ]);
+    const redeemed = await redeem(shop.key, { code: v.code, orderAmount: 25000 });
+    expect(redeemed.status).toBe(201);
+    expect((await redeem(otherShop.key, { code: v.code, orderAmount: 25000 })).body.code).toBe('VOUCHER_ALREADY_REDEEMED');
+    expect((await reverse(shop.key, redeemed.body.id)).status).toBe(200);
+    expect(await growth()).toEqual({
+      'juhui_redemptions_total{outcome="created"}': 1,
+      'juhui_redemptions_total{outcome="VOUCHER_ALREADY_REDEEMED"}': 1,
+      'juhui_redemption_reversals_total{outcome="reversed"}': 1,
+    });
   });
 
   it('keeps autos vouchers to autos merchants', async () => {

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
@@ -10,6 +11,8 @@ import {
   reverseRedemptions,
   waitForRun,
 } from './support/factories';
+import { bullConnection, SETTLEMENT_JOBS, SETTLEMENT_QUEUE } from '../src/queues/queues';
+import { SETTLEMENT_STOPPING_LINE } from '../src/settlement/settlement.processor';
 import { ApiClient } from './support/http';
 import { settlementProblems } from './support/settlement-invariants';
 import { bootTestApp, TestApp, testEnvironment } from './support/test-app';
@@ -31,8 +34,8 @@ describe('settlement workers (separate processes)', () => {
   let source: RedemptionSource;
   const workers: WorkerProcess[] = [];
 
-  const startWorker = async (): Promise<WorkerProcess> => {
-    const worker = await startWorkerProcess(testEnvironment(t.db, t.redisUrl, WORKER_ENV));
+  const startWorker = async (env: Record<string, string> = {}): Promise<WorkerProcess> => {
+    const worker = await startWorkerProcess(testEnvironment(t.db, t.redisUrl, { ...WORKER_ENV, ...env }));
     workers.push(worker);
     return worker;
   };
@@ -151,7 +154,7 @@ describe('settlement workers (separate processes)', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM redemptions WHERE merchant_id = ANY($1::uuid[]) FOR UPDATE', [merchants.slice(0, 2)]);
 
-    const first = await startWorker();
+    const first = await startWorker({ LOG_LEVEL: 'info' }); // for its stopping line
     const runId = await startRun(new Date());
     await until('the run to wait on the locked merchants', async () => {
       const [row] = await t.db.query<{ n: number }>(
@@ -161,7 +164,9 @@ describe('settlement workers (separate processes)', () => {
     });
     const exited = new Promise<number | null>((resolve) => first.child.once('exit', (code) => resolve(code)));
     first.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until('the worker to stop starting merchants', () => first.output().includes(SETTLEMENT_STOPPING_LINE), {
+      detail: () => first.output(),
+    });
     await holder.query('ROLLBACK');
     await holder.end();
     expect(await exited).toBe(0);
@@ -252,7 +257,15 @@ describe('settlement workers (separate processes)', () => {
       const rows = await t.db.query(`SELECT 1 FROM settlement_runs WHERE requested_by = 'schedule' AND status = 'completed'`);
       return rows.length > 0;
     });
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // it keeps firing every second
+    // It keeps firing every second: each firing is a job of the schedule's that the worker completes.
+    const queue = new Queue(SETTLEMENT_QUEUE, { connection: bullConnection(t.redisUrl) });
+    try {
+      const firings = async () => (await queue.getJobs(['completed'])).filter((job) => job.name === SETTLEMENT_JOBS.scheduledRun).length;
+      const firedSoFar = await firings();
+      await until('the schedule to fire twice more', async () => (await firings()) >= firedSoFar + 2);
+    } finally {
+      await queue.close();
+    }
     const runs = await t.db.query<{ cutoff: Date }>(`SELECT cutoff FROM settlement_runs WHERE requested_by = 'schedule'`);
     expect(runs).toHaveLength(1);
     expect(runs[0].cutoff.toISOString()).toBe(DateTime.now().setZone(t.config.campaignTimezone).startOf('day').toJSDate().toISOString());

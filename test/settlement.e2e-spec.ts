@@ -11,6 +11,8 @@ import {
   waitForRun,
 } from './support/factories';
 import { ApiClient } from './support/http';
+import { measureGrowth } from './support/metrics';
+import { until } from './support/wait';
 import { settlementProblems } from './support/settlement-invariants';
 import { bootTestApp, TestApp, TEST_ADMIN } from './support/test-app';
 
@@ -334,6 +336,11 @@ describe('settlement (API with the worker in process)', () => {
   it('ends a run that keeps failing as failed with its reason, having changed nothing; a later run settles the rows', async () => {
     const m = await merchant();
     await insertRedemptions(t.db, source, m, [{ at: minutesAgo(2), faceValue: 900 }]);
+    const growth = await measureGrowth(api, [
+      'juhui_settlement_jobs_total{outcome="failed"}',
+      'juhui_settlement_jobs_total{outcome="retried"}',
+      'juhui_settlement_jobs_total{outcome="completed"}',
+    ]);
     await t.db.query(`
       CREATE FUNCTION refuse_statements() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger closed for audit'; END $$;
       CREATE TRIGGER refuse_statements BEFORE INSERT ON settlement_statements FOR EACH ROW EXECUTE FUNCTION refuse_statements();`);
@@ -351,10 +358,17 @@ describe('settlement (API with the worker in process)', () => {
     expect(await statementsOf(m)).toHaveLength(0);
     await settle();
     expect((await statementsOf(m))[0]).toMatchObject({ gross: 900, net: 900 });
-    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/juhui_settlement_jobs_total\{outcome="failed"\} 1/);
-    expect(metrics).toMatch(/juhui_settlement_jobs_total\{outcome="retried"\} 4/);
-    expect(metrics).toMatch(/juhui_settlement_jobs_total\{outcome="completed"\} \d+/);
+    // The worker counts a job's outcome just after it records the run's: wait for the last one.
+    let counted: Record<string, number> = {};
+    await until('the completed job to be counted', async () => {
+      counted = await growth();
+      return counted['juhui_settlement_jobs_total{outcome="completed"}'] > 0;
+    });
+    expect(counted).toEqual({
+      'juhui_settlement_jobs_total{outcome="failed"}': 1,
+      'juhui_settlement_jobs_total{outcome="retried"}': 4,
+      'juhui_settlement_jobs_total{outcome="completed"}': 1,
+    });
   });
 
   it('serves the queue board to bureau staff only (bearer or session cookie)', async () => {

@@ -9,6 +9,9 @@ import { SettlementQueue } from './settlement-queue.service';
 import { SettlementRunsService } from './settlement-runs.service';
 import { SettlementRunJobData, settlementSchedules } from './settlement.jobs';
 
+/** Logged once shutting down has begun: from then on no further merchant is started (tests wait for it). */
+export const SETTLEMENT_STOPPING_LINE = 'settlement stopping: a run in hand goes back to the queue after its current merchants';
+
 /** Open runs looked at per recovery sweep. */
 const RECOVERY_BATCH = 100;
 
@@ -41,6 +44,7 @@ export class SettlementProcessor extends WorkerHost implements OnApplicationBoot
 
   onModuleDestroy(): void {
     this.stopping = true;
+    this.logger.log(SETTLEMENT_STOPPING_LINE);
   }
 
   async process(job: Job, token?: string): Promise<void> {

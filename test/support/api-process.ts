@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, stopChild } from '../../scripts/dev/processes';
+import { until } from './wait';
 
 export interface ApiProcess {
   baseUrl: string;
@@ -32,20 +33,18 @@ export async function startApiProcess(env: Record<string, string>, script = MAIN
   child.stderr?.on('data', collect);
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+  const ready = async (): Promise<boolean> => {
     if (child.exitCode !== null) throw new Error(`API process exited with ${child.exitCode}:\n${output}`);
-    try {
-      const response = await fetch(`${baseUrl}/health/ready`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`API process did not become ready within 60 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    return fetch(`${baseUrl}/health/ready`).then(
+      (response) => response.status === 200,
+      () => false, // not listening yet
+    );
+  };
+  try {
+    await until('the API process to answer /health/ready', ready, { everyMs: 200, detail: () => `\n${output}` });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
 
   return {

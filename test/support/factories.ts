@@ -10,6 +10,7 @@ import type { RunView } from '../../src/settlement/settlement.view';
 import type { toStaffView } from '../../src/staff/staff.view';
 import { ApiClient, ApiResponse, Json } from './http';
 import { TEST_ADMIN, TEST_JWT_SECRET, TestDatabase } from './test-app';
+import { until } from './wait';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -192,14 +193,18 @@ export async function reverseRedemptions(db: TestDatabase, ids: string[], at = n
 
 /** Polls a settlement run until it has completed or failed, and returns it. */
 export async function waitForRun(api: ApiClient, token: string, runId: string, timeoutMs = 90_000): Promise<Json<RunView>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await api.get<RunView>(`/api/v1/settlements/runs/${runId}`, { token });
-    if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
-    if (response.body.status === 'completed' || response.body.status === 'failed') return response.body;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${response.body.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let run: Json<RunView> | undefined;
+  await until(
+    `settlement run ${runId} to complete or fail`,
+    async () => {
+      const response = await api.get<RunView>(`/api/v1/settlements/runs/${runId}`, { token });
+      if (response.status !== 200) throw new Error(`GET run failed: ${response.status} ${response.text}`);
+      run = response.body;
+      return run.status === 'completed' || run.status === 'failed';
+    },
+    { timeoutMs, detail: () => `still ${run?.status}` },
+  );
+  return run!;
 }
 
 /** Starts a settlement run through the API (cutoff now unless given) and waits for it to finish; returns the finished run. */
@@ -209,10 +214,6 @@ export async function runSettlement(api: ApiClient, token: string, cutoff = new 
   return waitForRun(api, token, started.body.id as string);
 }
 
-/**
- * Takes a statement through to `paid` by the API, as finance does: the one place tests pay a
- * statement, so a step added before payment (approval) changes only this.
- */
 export interface InsertedVoucher {
   id: string;
   /** Normalised code (upper case, no separators). */
@@ -400,7 +401,10 @@ export async function markStatementPaid(db: Queryable, statementId: string): Pro
   );
 }
 
-/** Approves a statement and records its payment through the API (one person may do both while FOUR_EYES is off). */
+/**
+ * Approves a statement and records its payment through the API, as finance does (one person may
+ * do both while FOUR_EYES is off): the one place tests pay a statement.
+ */
 export async function payStatement(api: ApiClient, token: string, statementId: string, bankReference = 'BANK-TEST') {
   await expectCreated(api.post(`/api/v1/settlements/statements/${statementId}/approve`, undefined, { token }), 'approve statement');
   return expectCreated(api.post(`/api/v1/settlements/statements/${statementId}/paid`, { bankReference }, { token }), 'pay statement');
