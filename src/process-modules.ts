@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import type { DynamicModule, Type } from '@nestjs/common';
+import { AuditWorkerModule } from './audit/audit-worker.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -25,5 +26,10 @@ export function foundationModules(config: AppConfig): Array<DynamicModule | Type
 
 /** The background work: each queue's one consumer, registering its queue's repeating jobs. */
 export function backgroundModules(config: AppConfig): Array<DynamicModule | Type> {
-  return [SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds }), MaintenanceModule, StatsCompactionModule];
+  return [
+    SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds }),
+    MaintenanceModule,
+    StatsCompactionModule,
+    AuditWorkerModule,
+  ];
 }

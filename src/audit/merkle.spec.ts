@@ -24,8 +24,7 @@ function rootFromPath(leaf: Buffer, m: number, n: number, path: Buffer[]): Buffe
   const sibling = path[path.length - 1];
   const rest = path.slice(0, -1);
   const k = largestPowerOfTwoBelow(n);
-  const pair =
-    m < k ? [rootFromPath(leaf, m, k, rest), sibling] : [sibling, rootFromPath(leaf, m - k, n - k, rest)];
+  const pair = m < k ? [rootFromPath(leaf, m, k, rest), sibling] : [sibling, rootFromPath(leaf, m - k, n - k, rest)];
   return sha(Buffer.concat([Buffer.from([1]), ...pair]));
 }
 
@@ -34,8 +33,8 @@ const leavesOf = (n: number): Buffer[] => Array.from({ length: n }, (_, i) => sh
 describe('RFC 6962 Merkle tree', () => {
   it('matches the reference roots of the Certificate Transparency test leaves', () => {
     // The leaves and roots used by the CT reference implementations' tests.
-    const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
-      (hex) => Buffer.from(hex, 'hex'),
+    const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((hex) =>
+      Buffer.from(hex, 'hex'),
     );
     const roots = [
       '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -92,7 +91,13 @@ describe('RFC 6962 Merkle tree', () => {
           ['a hash too few', verifyInclusion(leaves[m], m, n, path.slice(1), root)],
           ...path.map((_, i): [string, boolean] => [
             `hash ${i} changed`,
-            verifyInclusion(leaves[m], m, n, path.map((p, j) => (j === i ? sha(p) : p)), root),
+            verifyInclusion(
+              leaves[m],
+              m,
+              n,
+              path.map((p, j) => (j === i ? sha(p) : p)),
+              root,
+            ),
           ]),
         ];
         expect({ n, m, accepted: cases.filter(([, ok]) => ok).map(([what]) => what) }).toEqual({ n, m, accepted: [] });

@@ -7,7 +7,9 @@ import { CONFIG_DIR } from './config-files';
 import { RATE_LIMIT_POLICY_NAMES, readRateLimitPolicies } from './rate-limits';
 
 const pemOf = (type: 'ed25519' | 'ed448' | 'x25519'): string =>
-  generateKeyPairSync(type as 'ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  generateKeyPairSync(type as 'ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 
 /** What a serving process needs at least (the keys given, so nothing is generated into .data); everything else has a default. */
 const SERVERS = {

@@ -1,5 +1,6 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { TimeRangeQuery } from '../../common/http/pagination';
+import { QueryInt } from '../../common/validation/decorators';
 
 export class ListAuditEventsQuery extends TimeRangeQuery {
   @IsOptional()
@@ -21,4 +22,11 @@ export class ListAuditEventsQuery extends TimeRangeQuery {
   @IsString()
   @MaxLength(100)
   action?: string;
+}
+
+export class InclusionProofQuery {
+  /** The checkpoint's size; unset: the latest checkpoint. */
+  @IsOptional()
+  @QueryInt(1, 999_999_999_999_999)
+  size?: number;
 }
