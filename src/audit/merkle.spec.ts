@@ -1,32 +1,6 @@
-import { createHash } from 'node:crypto';
+// The RFC read a second time, independently of ./merkle (test/support/rfc6962.ts): the reference below.
+import { mth, rootFromPath, sha256 as sha } from '../../test/support/rfc6962';
 import { EMPTY_TREE_ROOT, inclusionProof, merkleRoot, MerkleRootBuilder, verifyInclusion } from './merkle';
-
-/*
- * A second reading of RFC 6962 §2.1, written here without the module's code, to check it
- * against: MTH and the audit path straight from the definitions, and a verifier that rebuilds
- * the root by undoing PATH's recursion (PATH(m, D[n]) = sub-path, then the sibling subtree).
- */
-const sha = (bytes: Buffer): Buffer => createHash('sha256').update(bytes).digest();
-const largestPowerOfTwoBelow = (n: number): number => 2 ** Math.floor(Math.log2(n - 1));
-
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 0) return sha(Buffer.alloc(0));
-  if (d.length === 1) return sha(Buffer.concat([Buffer.from([0]), d[0]]));
-  const k = largestPowerOfTwoBelow(d.length);
-  return sha(Buffer.concat([Buffer.from([1]), mth(d.slice(0, k)), mth(d.slice(k))]));
-}
-
-function rootFromPath(leaf: Buffer, m: number, n: number, path: Buffer[]): Buffer {
-  if (n === 1) {
-    expect(path).toEqual([]);
-    return mth([leaf]);
-  }
-  const sibling = path[path.length - 1];
-  const rest = path.slice(0, -1);
-  const k = largestPowerOfTwoBelow(n);
-  const pair = m < k ? [rootFromPath(leaf, m, k, rest), sibling] : [sibling, rootFromPath(leaf, m - k, n - k, rest)];
-  return sha(Buffer.concat([Buffer.from([1]), ...pair]));
-}
 
 const leavesOf = (n: number): Buffer[] => Array.from({ length: n }, (_, i) => sha(Buffer.from(`event ${i}`)));
 
