@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import type { DynamicModule, Type } from '@nestjs/common';
+import { AuditWorkerModule } from './audit/audit-worker.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -30,5 +31,6 @@ export function backgroundModules(config: AppConfig): Array<DynamicModule | Type
     SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds, deductedReversals: PendingReversalsModule }),
     MaintenanceModule,
     StatsCompactionModule,
+    AuditWorkerModule,
   ];
 }

@@ -1,5 +1,14 @@
 import { Job, Queue } from 'bullmq';
-import { MAINTENANCE_QUEUE, SETTLEMENT_JOBS, SETTLEMENT_QUEUE, STATS_JOBS, STATS_QUEUE, bullConnection } from '../src/queues/queues';
+import {
+  AUDIT_JOBS,
+  AUDIT_QUEUE,
+  MAINTENANCE_QUEUE,
+  SETTLEMENT_JOBS,
+  SETTLEMENT_QUEUE,
+  STATS_JOBS,
+  STATS_QUEUE,
+  bullConnection,
+} from '../src/queues/queues';
 import { bootTestApp, TestApp, testEnvironment } from './support/test-app';
 import { until } from './support/wait';
 import { startWorkerProcess, WorkerProcess } from './support/worker-process';
@@ -33,7 +42,7 @@ describe('repeating jobs across processes', () => {
 
   beforeAll(async () => {
     t = await bootTestApp({ RUN_WORKER: 'false', SETTLEMENT_RECOVERY_SECONDS: String(RECOVERY_SECONDS) });
-    for (const name of [SETTLEMENT_QUEUE, MAINTENANCE_QUEUE, STATS_QUEUE]) {
+    for (const name of [SETTLEMENT_QUEUE, MAINTENANCE_QUEUE, STATS_QUEUE, AUDIT_QUEUE]) {
       queues[name] = new Queue(name, { connection: bullConnection(t.redisUrl) });
     }
   });
@@ -63,6 +72,9 @@ describe('repeating jobs across processes', () => {
       'settlement-recovery',
     ]);
     expect((await queues[STATS_QUEUE].getJobSchedulers()).map((s) => s.key)).toEqual([STATS_JOBS.compact]);
+    expect((await queues[AUDIT_QUEUE].getJobSchedulers()).map((s) => s.key).sort()).toEqual(
+      [AUDIT_JOBS.checkpoint, AUDIT_JOBS.dailySeal].sort(),
+    );
 
     const completed = async (queue: Queue, name: string): Promise<Job[]> =>
       (await queue.getJobs(['completed'], 0, -1)).filter((job) => job.name === name);

@@ -76,6 +76,11 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'POST /api/v1/settlements/statements/:id/release': ['finance'],
   'POST /api/v1/settlements/statements/:id/paid': ['finance'],
   'GET /api/v1/audit/events': ['auditor', 'admin'],
+  'GET /api/v1/audit/events/:id/proof': ['auditor', 'admin'],
+  'GET /api/v1/audit/checkpoints': ['auditor', 'admin'],
+  'POST /api/v1/audit/checkpoints': ['auditor', 'admin'],
+  // Anyone may check a checkpoint's signature.
+  'GET /api/v1/audit/public-key': 'public',
   'GET /api/v1/stats/overview': STAFF,
   'GET /api/v1/stats/campaigns/:id': STAFF,
   'GET /api/v1/stats/campaigns/:id/export.csv': STAFF,

@@ -1,4 +1,7 @@
 import { type ChainedEvent, eventHash, GENESIS_HASH } from './audit-chain';
+import type { AuditSigningKey, CheckpointStatement } from './audit-signing-key';
+import { MerkleRootBuilder } from './merkle';
+import { type DailySeal, SEALED_TABLES, type SealedTable } from './sealed-rows';
 
 export interface StoredEvent extends ChainedEvent {
   hash: string;
@@ -47,4 +50,64 @@ export function headProblem(end: ChainPosition, head: ChainPosition | undefined)
     id: '',
     problem: `the stored chain ends at seq ${end.seq}, its head row says ${head ? head.seq : 'nothing'}`,
   };
+}
+
+/** A checkpoint as stored. */
+export interface StoredCheckpoint extends CheckpointStatement {
+  keyId: string;
+  signature: string;
+}
+
+/** Why a checkpoint's signature does not hold with the configured key, or undefined when it does. */
+export function checkpointSignatureProblem(checkpoint: StoredCheckpoint, key: AuditSigningKey): string | undefined {
+  if (checkpoint.keyId !== key.keyId) return `signed by key ${checkpoint.keyId}, the configured key is ${key.keyId}`;
+  return key.verify(checkpoint, checkpoint.signature) ? undefined : `its signature does not verify with key ${key.keyId}`;
+}
+
+/**
+ * Recomputes the Merkle root of the log as events are walked, and compares it with each
+ * checkpoint's when the walk reaches that checkpoint's size. Give it the hashes the chain walk
+ * has verified, in seq order.
+ */
+export class CheckpointWitness {
+  private readonly tree = new MerkleRootBuilder();
+  private next = 0;
+
+  /** `checkpoints` in size order. */
+  constructor(private readonly checkpoints: readonly StoredCheckpoint[]) {}
+
+  /** The first checkpoint whose root differs from the events', once reached. */
+  private problem?: { checkpoint: StoredCheckpoint; problem: string };
+
+  add(eventHash: string): void {
+    this.tree.push(Buffer.from(eventHash, 'hex'));
+    for (; this.next < this.checkpoints.length && this.checkpoints[this.next].size === this.tree.size; this.next++) {
+      const checkpoint = this.checkpoints[this.next];
+      const root = this.tree.root().toString('hex');
+      if (!this.problem && root !== checkpoint.rootHash) {
+        this.problem = {
+          checkpoint,
+          problem: `its root ${checkpoint.rootHash} is not the root ${root} of the first ${checkpoint.size} events`,
+        };
+      }
+    }
+  }
+
+  /** After the walk: the first problem, including a checkpoint of more events than the log holds. */
+  finish(): { checkpoint: StoredCheckpoint; problem: string } | undefined {
+    if (this.problem) return this.problem;
+    const beyond = this.checkpoints[this.next];
+    return beyond && { checkpoint: beyond, problem: `it covers ${beyond.size} events, the log holds ${this.tree.size}` };
+  }
+}
+
+/** Where a day's seal and the rows stored for that day now differ, table by table; undefined when they agree. */
+export function sealProblem(sealed: DailySeal, now: DailySeal): string | undefined {
+  for (const table of Object.keys(SEALED_TABLES) as SealedTable[]) {
+    const [was, is] = [sealed[table], now[table]];
+    if (was?.count !== is.count || was?.root !== is.root) {
+      return `${table}: the seal says ${was?.count} rows with root ${was?.root}, the database now holds ${is.count} rows with root ${is.root}`;
+    }
+  }
+  return undefined;
 }

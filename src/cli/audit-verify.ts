@@ -1,6 +1,20 @@
 import { Client } from 'pg';
+import { AuditSigningKey } from '../audit/audit-signing-key';
 import type { AuditActor } from '../audit/audit.types';
-import { CHAIN_START, type ChainPosition, type ChainProblem, headProblem, type StoredEvent, walkChain } from '../audit/audit-verification';
+import {
+  CHAIN_START,
+  type ChainPosition,
+  type ChainProblem,
+  CheckpointWitness,
+  checkpointSignatureProblem,
+  headProblem,
+  sealProblem,
+  type StoredCheckpoint,
+  type StoredEvent,
+  walkChain,
+} from '../audit/audit-verification';
+import { DAILY_SEAL_ACTION } from '../audit/daily-seal.rules';
+import { type DailySeal, sealOf, type Sql } from '../audit/sealed-rows';
 import { ConfigError, loadAppConfig } from '../config/app-config';
 
 const BATCH = 2000;
@@ -36,9 +50,21 @@ const toStoredEvent = (row: EventRow): StoredEvent => ({
   hash: row.hash,
 });
 
-/** Recomputes the audit chain from the database, in batches, and checks its head row. */
-async function verifyChain(client: Client): Promise<{ events: number; problem?: ChainProblem }> {
+interface SealEvent {
+  id: string;
+  seal: DailySeal;
+}
+
+/**
+ * Recomputes the audit chain from the database, in batches, and checks its head row. On the
+ * way it feeds the verified hashes to the checkpoint witness and collects the daily seals.
+ */
+async function verifyChain(
+  client: Client,
+  witness: CheckpointWitness,
+): Promise<{ events: number; seals: SealEvent[]; problem?: ChainProblem }> {
   let end: ChainPosition = CHAIN_START;
+  const seals: SealEvent[] = [];
   for (;;) {
     const { rows } = await client.query<EventRow>(
       `SELECT id, seq::text AS seq, at, actor_type, actor_id, actor_name, action, subject_type, subject_id,
@@ -48,32 +74,84 @@ async function verifyChain(client: Client): Promise<{ events: number; problem?: 
     );
     if (rows.length === 0) break;
     const walked = walkChain(rows.map(toStoredEvent), end);
-    if (walked.problem) return { events: end.seq, problem: walked.problem };
+    if (walked.problem) return { events: end.seq, seals, problem: walked.problem };
+    for (const row of rows) {
+      witness.add(row.hash);
+      if (row.action === DAILY_SEAL_ACTION) seals.push({ id: row.id, seal: row.after as unknown as DailySeal });
+    }
     end = walked.end;
   }
   const { rows } = await client.query<{ seq: string; hash: string }>(`SELECT seq::text AS seq, hash FROM audit_chain_head`);
   const head = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
-  return { events: end.seq, problem: headProblem(end, head) };
+  return { events: end.seq, seals, problem: headProblem(end, head) };
+}
+
+async function storedCheckpoints(client: Client): Promise<StoredCheckpoint[]> {
+  const { rows } = await client.query<{ size: string; root_hash: string; at: Date; key_id: string; signature: string }>(
+    `SELECT size::text AS size, root_hash, at, key_id, signature FROM audit_checkpoints ORDER BY size`,
+  );
+  return rows.map((row) => ({
+    size: Number(row.size),
+    rootHash: row.root_hash,
+    at: row.at.toISOString(),
+    keyId: row.key_id,
+    signature: row.signature,
+  }));
+}
+
+/** Every check in order; the first failure's message, or the summary of a log that checks out. */
+async function verify(client: Client, key: AuditSigningKey): Promise<{ ok: boolean; message: string }> {
+  const checkpoints = await storedCheckpoints(client);
+  const witness = new CheckpointWitness(checkpoints);
+  const { events, seals, problem } = await verifyChain(client, witness);
+  if (problem) {
+    return {
+      ok: false,
+      message: `audit chain BROKEN at seq ${problem.seq}${problem.id ? ` (event ${problem.id})` : ''}: ${problem.problem}`,
+    };
+  }
+  const broken = (checkpoint: StoredCheckpoint, why: string) => ({
+    ok: false,
+    message: `audit checkpoint BROKEN at size ${checkpoint.size} (signed ${checkpoint.at}): ${why}`,
+  });
+  for (const checkpoint of checkpoints) {
+    const why = checkpointSignatureProblem(checkpoint, key);
+    if (why) return broken(checkpoint, why);
+  }
+  const rootProblem = witness.finish();
+  if (rootProblem) return broken(rootProblem.checkpoint, rootProblem.problem);
+
+  const sql: Sql = async <T>(text: string, params?: unknown[]): Promise<T[]> => (await client.query(text, params)).rows as T[];
+  for (const { id, seal } of seals) {
+    const now = await sealOf(sql, seal.day, seal.timeZone, { from: new Date(seal.from), to: new Date(seal.to) });
+    const why = sealProblem(seal, now);
+    if (why) return { ok: false, message: `audit daily seal BROKEN for ${seal.day} (event ${id}): ${why}` };
+  }
+  return {
+    ok: true,
+    message: `audit chain intact: ${events} events; ${checkpoints.length} checkpoints and ${seals.length} daily seals verified`,
+  };
 }
 
 /**
- * `npm run audit:verify`: recomputes the audit log's hash chain from the database and exits 1
- * naming the first event that does not match (edited, deleted, inserted or reordered), 0 when
- * every event checks out. It reads PostgreSQL only (DATABASE_URL; under the development
- * launcher, the embedded server of DATA_DIR).
+ * `npm run audit:verify`: recomputes the audit log from the database and exits 1 naming the
+ * first thing that does not match — an event edited, deleted, inserted or reordered; a
+ * checkpoint whose root is not that of its events or whose signature does not verify with
+ * the configured AUDIT_SIGNING_KEY; a day whose sealed vouchers or redemptions changed — and
+ * 0 when everything checks out. It reads PostgreSQL only (DATABASE_URL; under the development
+ * launcher, the embedded server of DATA_DIR), in one snapshot, so writers running meanwhile
+ * do not make it see a half-written log.
  */
 async function main(): Promise<number> {
   const config = loadAppConfig(process.env);
+  const key = new AuditSigningKey(config.audit.signingKey);
   const client = new Client({ connectionString: config.databaseUrl });
   await client.connect();
   try {
-    const { events, problem } = await verifyChain(client);
-    if (problem) {
-      process.stdout.write(`audit chain BROKEN at seq ${problem.seq}${problem.id ? ` (event ${problem.id})` : ''}: ${problem.problem}\n`);
-      return 1;
-    }
-    process.stdout.write(`audit chain intact: ${events} events\n`);
-    return 0;
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { ok, message } = await verify(client, key);
+    process.stdout.write(`${message}\n`);
+    return ok ? 0 : 1;
   } finally {
     await client.end();
   }

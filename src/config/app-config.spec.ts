@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,8 +6,18 @@ import { ConfigError, ENVIRONMENT_VARIABLES, EnvironmentVariables, loadAppConfig
 import { CONFIG_DIR } from './config-files';
 import { RATE_LIMIT_POLICY_NAMES, readRateLimitPolicies } from './rate-limits';
 
-/** What a serving process needs at least; everything else has a default. */
-const SERVERS = { DATABASE_URL: 'postgres://u:p@db:5432/juhui', REDIS_URL: 'redis://cache:6379', AUTH_JWT_SECRET: 'x'.repeat(32) };
+const pemOf = (type: 'ed25519' | 'ed448' | 'x25519'): string =>
+  generateKeyPairSync(type as 'ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+
+/** What a serving process needs at least (the keys given, so nothing is generated into .data); everything else has a default. */
+const SERVERS = {
+  DATABASE_URL: 'postgres://u:p@db:5432/juhui',
+  REDIS_URL: 'redis://cache:6379',
+  AUTH_JWT_SECRET: 'x'.repeat(32),
+  AUDIT_SIGNING_KEY: pemOf('ed25519'),
+};
 
 function problems(env: NodeJS.ProcessEnv, rateLimitsFile?: string): string[] {
   try {
@@ -90,6 +101,8 @@ describe('configuration', () => {
     SETTLEMENT_RETRY_DELAY_MS: '1',
     REDEMPTION_REVERSAL_WINDOW_DAYS: '-1',
     FOUR_EYES: 'both',
+    AUDIT_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\\nnot a key\\n-----END PRIVATE KEY-----',
+    AUDIT_CHECKPOINT_SECONDS: '0',
   };
 
   it('has a bad-value case for every variable', () => {
@@ -112,10 +125,28 @@ describe('configuration', () => {
 
   it.each([
     [{ NODE_ENV: 'production', AUTH_JWT_SECRET: '' }, 'AUTH_JWT_SECRET'],
+    [{ NODE_ENV: 'production', AUDIT_SIGNING_KEY: '' }, 'AUDIT_SIGNING_KEY is required'],
+    [{ AUDIT_SIGNING_KEY: pemOf('ed448') }, 'AUDIT_SIGNING_KEY is a ed448 key, not Ed25519'],
+    [{ AUDIT_SIGNING_KEY: pemOf('x25519') }, 'AUDIT_SIGNING_KEY is a x25519 key, not Ed25519'],
     [{ RATE_LIMITS: 'nope=1/1' }, 'nope'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
   ])('stops on %j naming %s', (env, name) => {
     expect(problems({ ...SERVERS, ...env }).join('\n')).toContain(name);
+  });
+
+  it('reads the signing key with real line breaks or \\n, and generates one into DATA_DIR once when unset', () => {
+    const pem = SERVERS.AUDIT_SIGNING_KEY;
+    expect(loadAppConfig({ ...SERVERS, AUDIT_SIGNING_KEY: pem.replace(/\n/g, '\\n') }).audit.signingKey).toBe(pem);
+    const dataDir = mkdtempSync(join(tmpdir(), 'juhui-data-'));
+    try {
+      const unset = { ...SERVERS, AUDIT_SIGNING_KEY: '', DATA_DIR: dataDir };
+      const generated = loadAppConfig(unset).audit.signingKey;
+      expect(problems({ ...SERVERS, AUDIT_SIGNING_KEY: generated })).toEqual([]);
+      expect(loadAppConfig(unset).audit.signingKey).toBe(generated);
+      expect(readFileSync(join(dataDir, 'audit-signing-key.pem'), 'utf8')).toBe(generated);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('accepts the patterns it documents', () => {

@@ -6,6 +6,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLen
 import { CronExpressionParser } from 'cron-parser';
 import { passwordProblem } from '../common/domain/password-policy';
 import { isValidTimeZone } from '../common/time';
+import { auditSigningKeyProblem, resolveAuditSigningKey } from './audit-signing-key';
 import { resolveJwtSecret } from './jwt-secret';
 import { applyRateLimitOverrides, RateLimitPolicies, readRateLimitPolicies } from './rate-limits';
 
@@ -183,6 +184,19 @@ export class EnvironmentVariables {
   @Transform(toBoolean)
   @IsBoolean()
   FOUR_EYES?: boolean = undefined;
+
+  /** Ed25519 private key (PEM, line breaks as real ones or `\n`) signing the audit checkpoints; unset: generated into DATA_DIR. */
+  @IsOptional()
+  @IsString()
+  AUDIT_SIGNING_KEY?: string;
+
+  /** How often the worker signs a checkpoint of the audit log, when it has new events. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  AUDIT_CHECKPOINT_SECONDS = 300;
 }
 
 /**
@@ -250,6 +264,13 @@ function validateEnvironment(env: NodeJS.ProcessEnv): { parsed: EnvironmentVaria
   if (parsed.NODE_ENV === 'production' && !parsed.AUTH_JWT_SECRET) {
     problems.push('AUTH_JWT_SECRET is required when NODE_ENV=production');
   }
+  if (typeof parsed.AUDIT_SIGNING_KEY === 'string') {
+    const problem = auditSigningKeyProblem(parsed.AUDIT_SIGNING_KEY);
+    if (problem) problems.push(problem);
+  } else if (parsed.NODE_ENV === 'production') {
+    // A key generated into one container's DATA_DIR would differ per container and vanish with it.
+    problems.push('AUDIT_SIGNING_KEY is required when NODE_ENV=production');
+  }
   return { parsed, problems };
 }
 
@@ -264,7 +285,7 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
  * The configuration of a process that serves or works (API, worker, command-line tools): the
  * environment validated, both server URLs present (nothing here starts a server: `npm start`'s
  * launcher does, scripts/dev), the default rate-limit policies read from config/ with RATE_LIMITS
- * over them, and the JWT key settled. Throws one ConfigError naming every problem.
+ * over them, and the JWT and audit signing keys settled. Throws one ConfigError naming every problem.
  */
 export function loadAppConfig(env: NodeJS.ProcessEnv, rateLimitsFile?: string): AppConfig {
   const { parsed, problems } = validateEnvironment(env);
@@ -283,6 +304,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, rateLimitsFile?: string): 
     redisUrl: parsed.REDIS_URL,
     rateLimits,
     authJwtSecret: resolveJwtSecret(parsed),
+    auditSigningKey: resolveAuditSigningKey(parsed),
   });
 }
 
@@ -318,13 +340,18 @@ export interface AppConfig {
   readonly redemptionReversalWindowDays: number;
   /** Money and publication need two different staff members (spec, Staff and audit). */
   readonly fourEyes: boolean;
+  readonly audit: {
+    /** Ed25519 private key, PEM. */
+    readonly signingKey: string;
+    readonly checkpointSeconds: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 function toAppConfig(
   env: EnvironmentVariables,
-  resolved: { databaseUrl: string; redisUrl: string; rateLimits: RateLimitPolicies; authJwtSecret: string },
+  resolved: { databaseUrl: string; redisUrl: string; rateLimits: RateLimitPolicies; authJwtSecret: string; auditSigningKey: string },
 ): AppConfig {
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
@@ -354,5 +381,6 @@ function toAppConfig(
     }),
     redemptionReversalWindowDays: env.REDEMPTION_REVERSAL_WINDOW_DAYS,
     fourEyes: env.FOUR_EYES ?? env.NODE_ENV === 'production',
+    audit: Object.freeze({ signingKey: resolved.auditSigningKey, checkpointSeconds: env.AUDIT_CHECKPOINT_SECONDS }),
   });
 }

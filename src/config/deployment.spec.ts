@@ -22,7 +22,7 @@ interface Service {
 // Compose resolves YAML merge keys (<<), which js-yaml 5 leaves off by default.
 const compose = load(read('docker-compose.yml'), { schema: CORE_SCHEMA.withTags(mergeTag) }) as { services: Record<string, Service> };
 const { services } = compose;
-const SECRETS = ['AUTH_JWT_SECRET', 'BUREAU_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD'];
+const SECRETS = ['AUTH_JWT_SECRET', 'AUDIT_SIGNING_KEY', 'BUREAU_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD'];
 
 describe('docker-compose.yml', () => {
   it('runs PostgreSQL, Redis, the API and the worker as separate services', () => {

@@ -36,6 +36,9 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 /** Folding the statistics ledgers. */
 export const STATS_QUEUE = 'stats';
 
+/** The audit log's schedule: signed checkpoints and daily seals. */
+export const AUDIT_QUEUE = 'audit';
+
 /** The job names of each queue; a queue's one consumer dispatches on them. */
 export const SETTLEMENT_JOBS = {
   /** A settlement run: jobId = the run id, so a run is in the queue at most once. */
@@ -51,6 +54,13 @@ export const MAINTENANCE_JOBS = {
   expireVouchers: 'vouchers.expire',
   /** Deletes idempotency keys past retention. */
   purgeIdempotencyKeys: 'idempotency.purge',
+} as const;
+
+export const AUDIT_JOBS = {
+  /** Every AUDIT_CHECKPOINT_SECONDS: signs a checkpoint when the log has new events. */
+  checkpoint: 'audit.checkpoint',
+  /** Seals each campaign-time-zone day that has ended. */
+  dailySeal: 'audit.daily-seal',
 } as const;
 
 export const STATS_JOBS = {

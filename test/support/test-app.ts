@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
@@ -8,6 +8,8 @@ import { TEMPLATE_DATABASE, readServers } from './servers';
 
 export const TEST_JWT_SECRET = 'test-secret-for-jwt-signing-0123456789abcdef';
 export const TEST_ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
+/** One audit signing key per test file, shared by its in-process app, child processes and audit:verify. */
+export const TEST_AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 export interface TestDatabase {
   url: string;
@@ -58,6 +60,7 @@ export function testEnvironment(
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     BUREAU_ADMIN_USERNAME: TEST_ADMIN.username,
     BUREAU_ADMIN_PASSWORD: TEST_ADMIN.password,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { EmbeddedRedis } from '../../dev/embedded-redis';
 import { freePort, stopChild } from '../../dev/processes';
 
 export const BENCH_JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+/** Production mode requires the audit signing key; a fresh one per benchmark run. */
+export const BENCH_AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 export const BENCH_ADMIN = { username: 'admin', password: 'bench-admin-password' };
 const MAIN = join(__dirname, '..', '..', '..', 'src', 'main.js');
 
@@ -59,6 +62,7 @@ export async function startBenchStack(
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl,
         AUTH_JWT_SECRET: BENCH_JWT_SECRET,
+        AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNING_KEY,
         BUREAU_ADMIN_USERNAME: BENCH_ADMIN.username,
         BUREAU_ADMIN_PASSWORD: BENCH_ADMIN.password,
         LOG_LEVEL: 'error',

@@ -10,6 +10,7 @@ import { bullConnection, SETTLEMENT_QUEUE } from '../../../src/queues/queues';
 import { EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { EmbeddedRedis } from '../../dev/embedded-redis';
 import { SETTLEMENT_JOBS } from '../../../src/queues/queues';
+import { BENCH_AUDIT_SIGNING_KEY } from '../harness/stack';
 
 /**
  * npm run bench:settlement — 1,000,000 redemptions over 1,000 merchants, generated straight
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
         REDIS_URL: redisUrl,
         DATA_DIR: dir,
         AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNING_KEY,
         BUREAU_ADMIN_PASSWORD: 'bench-password',
         LOG_LEVEL: 'warn',
       },

@@ -9,6 +9,7 @@ import { loadAppConfig } from '../../../src/config/app-config';
 import { runMigrations } from '../../../src/database/migrate';
 import { startDevServers } from '../../dev/dev-servers';
 import { StatsCompactor } from '../../../src/stats/stats.compactor';
+import { BENCH_AUDIT_SIGNING_KEY } from '../harness/stack';
 
 /**
  * `npm run bench:stats`: campaign statistics at scale. Starts its own embedded PostgreSQL
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
     DATABASE_URL: servers.databaseUrl,
     REDIS_URL: servers.redisUrl,
     AUTH_JWT_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
+    AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNING_KEY,
     BUREAU_ADMIN_PASSWORD: PASSWORD,
     LOG_LEVEL: 'warn',
     // The worker's modules run the statistics fold, as in a deployment (the app is asked for StatsCompactor below).

@@ -1,6 +1,6 @@
 import { IsOptional } from 'class-validator';
 import { TimeRangeQuery } from '../../common/http/pagination';
-import { IsText } from '../../common/validation/decorators';
+import { IsText, QueryInt } from '../../common/validation/decorators';
 
 export class ListAuditEventsQuery extends TimeRangeQuery {
   @IsOptional()
@@ -18,4 +18,11 @@ export class ListAuditEventsQuery extends TimeRangeQuery {
   @IsOptional()
   @IsText({ max: 100 })
   action?: string;
+}
+
+export class InclusionProofQuery {
+  /** The checkpoint's size; unset: the latest checkpoint. */
+  @IsOptional()
+  @QueryInt(1, 999_999_999_999_999)
+  size?: number;
 }
