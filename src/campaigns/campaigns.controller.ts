@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { CurrentPrincipal, Public, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { uuidParam } from '../common/validation/params';
@@ -22,8 +24,8 @@ export class CampaignsController {
 
   @Roles('operator')
   @Post()
-  async create(@Body() body: CreateCampaignDto) {
-    return toCampaignView(await this.campaigns.create(body));
+  async create(@Body() body: CreateCampaignDto, @CurrentAuditContext() context: AuditContext) {
+    return toCampaignView(await this.campaigns.create(body, context));
   }
 
   /** Anyone: active campaigns. Bureau: every campaign, filtered by `status` and `theme`. */
@@ -44,29 +46,29 @@ export class CampaignsController {
 
   @Roles('operator')
   @Patch(':id')
-  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateCampaignDto) {
-    return toCampaignView(await this.campaigns.update(id, body));
+  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateCampaignDto, @CurrentAuditContext() context: AuditContext) {
+    return toCampaignView(await this.campaigns.update(id, body, context));
   }
 
   @Roles('operator')
   @Post(':id/publish')
   @HttpCode(200)
-  async publish(@Param('id', uuidParam) id: string) {
-    return toCampaignView(await this.campaigns.publish(id));
+  async publish(@Param('id', uuidParam) id: string, @CurrentAuditContext() context: AuditContext) {
+    return toCampaignView(await this.campaigns.publish(id, context));
   }
 
   @Roles('operator')
   @Post(':id/close')
   @HttpCode(200)
-  async close(@Param('id', uuidParam) id: string) {
-    return toCampaignView(await this.campaigns.close(id));
+  async close(@Param('id', uuidParam) id: string, @CurrentAuditContext() context: AuditContext) {
+    return toCampaignView(await this.campaigns.close(id, context));
   }
 
   /** Adds a round; 422 BUDGET_EXCEEDED when its face value does not fit the campaign budget. */
   @Roles('operator')
   @Post(':id/rounds')
-  async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto) {
-    const round = await this.campaigns.createRound(id, body);
+  async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto, @CurrentAuditContext() context: AuditContext) {
+    const round = await this.campaigns.createRound(id, body, context);
     return toRoundView(round, new Map(round.denominations.map((d) => [d.id, d.quantity])));
   }
 }

@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { AuditContext } from '../audit/audit.types';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from './campaign.events';
+import { toCampaignView, toRoundView } from './campaign.view';
 import { allowedFrom, assertCampaignPeriod, assertRoundFitsCampaign, roundFaceValue, STATUSES_ACCEPTING_ROUNDS } from './campaign.rules';
 import { Denomination } from './denomination.entity';
 import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery, UpdateCampaignDto } from './dto/campaign.dto';
@@ -25,6 +28,9 @@ function budgetExceeded(campaign: Campaign, wanted: number): DomainError {
   );
 }
 
+/** The audit action of each status change. */
+const TRANSITION_EVENTS = { publish: 'campaign.published', close: 'campaign.closed' } as const;
+
 @Injectable()
 export class CampaignsService {
   private readonly logger = new Logger(CampaignsService.name);
@@ -35,22 +41,27 @@ export class CampaignsService {
     @InjectRepository(Denomination) private readonly denominations: Repository<Denomination>,
     private readonly uow: UnitOfWork,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(input: CreateCampaignDto): Promise<Campaign> {
+  async create(input: CreateCampaignDto, context: AuditContext): Promise<Campaign> {
     assertCampaignPeriod(input);
-    return this.campaigns.save(
-      this.campaigns.create({
-        name: input.name,
-        theme: input.theme,
-        description: input.description ?? null,
-        budget: input.budget,
-        allocated: 0,
-        startsAt: input.startsAt,
-        endsAt: input.endsAt,
-        status: 'draft',
-      }),
-    );
+    return this.uow.run(async (manager) => {
+      const campaign = await manager.save(
+        manager.create(Campaign, {
+          name: input.name,
+          theme: input.theme,
+          description: input.description ?? null,
+          budget: input.budget,
+          allocated: 0,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+          status: 'draft',
+        }),
+      );
+      await this.recordCampaign(manager, context, 'campaign.created', null, campaign);
+      return campaign;
+    });
   }
 
   /** `visibleStatuses` limits what the caller may see (the public sees active campaigns only). */
@@ -85,7 +96,7 @@ export class CampaignsService {
   }
 
   /** Edits a draft. A budget may not drop below what its rounds already allocate. */
-  async update(id: string, change: UpdateCampaignDto): Promise<Campaign> {
+  async update(id: string, change: UpdateCampaignDto, context: AuditContext): Promise<Campaign> {
     return this.uow.run(async (manager) => {
       const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('campaign', id);
@@ -94,16 +105,18 @@ export class CampaignsService {
       const next = { ...campaign, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
       assertCampaignPeriod(next);
       if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
-      return manager.save(Campaign, next);
+      const saved = await manager.save(Campaign, next);
+      await this.recordCampaign(manager, context, 'campaign.updated', campaign, saved);
+      return saved;
     });
   }
 
-  publish(id: string): Promise<Campaign> {
-    return this.transition(id, 'publish', 'active', CampaignEvents.published);
+  publish(id: string, context: AuditContext): Promise<Campaign> {
+    return this.transition(id, 'publish', 'active', CampaignEvents.published, context);
   }
 
-  close(id: string): Promise<Campaign> {
-    return this.transition(id, 'close', 'closed', CampaignEvents.closed);
+  close(id: string, context: AuditContext): Promise<Campaign> {
+    return this.transition(id, 'close', 'closed', CampaignEvents.closed, context);
   }
 
   /**
@@ -111,7 +124,7 @@ export class CampaignsService {
    * value is checked against the budget and added to `allocated`, so concurrent round
    * creations can never together pass the budget (a CHECK constraint backs this up).
    */
-  async createRound(campaignId: string, input: CreateRoundDto): Promise<Round> {
+  async createRound(campaignId: string, input: CreateRoundDto, context: AuditContext): Promise<Round> {
     const round = await this.uow.run(async (manager) => {
       const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('campaign', campaignId);
@@ -121,7 +134,8 @@ export class CampaignsService {
       assertRoundFitsCampaign(campaign, input);
       const faceValue = roundFaceValue(input.denominations);
       if (campaign.allocated + faceValue > campaign.budget) throw budgetExceeded(campaign, faceValue);
-      await manager.update(Campaign, { id: campaignId }, { allocated: campaign.allocated + faceValue });
+      const allocated = campaign.allocated + faceValue;
+      await manager.update(Campaign, { id: campaignId }, { allocated });
       const saved = await manager.save(
         Round,
         manager.create(Round, {
@@ -147,6 +161,13 @@ export class CampaignsService {
           }),
         ),
       );
+      // The round spends budget: the event shows the campaign's allocation before and after it.
+      await this.audit.record(manager, context, {
+        action: 'round.created',
+        subject: { type: 'round', id: saved.id },
+        before: { campaignAllocated: campaign.allocated },
+        after: { ...toRoundView(saved), campaignAllocated: allocated },
+      });
       return saved;
     });
     await this.announce<RoundCreatedEvent>(CampaignEvents.roundCreated, { campaignId, roundId: round.id });
@@ -167,21 +188,46 @@ export class CampaignsService {
     return denomination.roundId;
   }
 
-  private async transition(id: string, action: 'publish' | 'close', to: CampaignStatus, event: string): Promise<Campaign> {
-    const from = allowedFrom(action);
-    const result = await this.campaigns
-      .createQueryBuilder()
-      .update(Campaign)
-      .set(to === 'active' ? { status: to, publishedAt: () => 'now()' } : { status: to, closedAt: () => 'now()' })
-      .where('id = :id AND status IN (:...from)', { id, from })
-      .returning('*')
-      .execute();
-    if (result.affected === 0) {
-      const current = await this.get(id);
-      throw new DomainError('INVALID_STATE', `Cannot ${action} a ${current.status} campaign`);
-    }
+  /** The campaign row is locked while its status is checked and changed, so the event's before is what the change replaced. */
+  private async transition(
+    id: string,
+    action: 'publish' | 'close',
+    to: CampaignStatus,
+    event: string,
+    context: AuditContext,
+  ): Promise<Campaign> {
+    const changed = await this.uow.run(async (manager) => {
+      const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw notFound('campaign', id);
+      if (!allowedFrom(action).includes(campaign.status)) {
+        throw new DomainError('INVALID_STATE', `Cannot ${action} a ${campaign.status} campaign`);
+      }
+      await manager.update(
+        Campaign,
+        { id },
+        to === 'active' ? { status: to, publishedAt: () => 'now()' } : { status: to, closedAt: () => 'now()' },
+      );
+      const after = await manager.findOneByOrFail(Campaign, { id });
+      await this.recordCampaign(manager, context, TRANSITION_EVENTS[action], campaign, after);
+      return after;
+    });
     await this.announce<CampaignChangedEvent>(event, { campaignId: id });
-    return this.get(id);
+    return changed;
+  }
+
+  private recordCampaign(
+    manager: EntityManager,
+    context: AuditContext,
+    action: string,
+    before: Campaign | null,
+    after: Campaign,
+  ): Promise<void> {
+    return this.audit.record(manager, context, {
+      action,
+      subject: { type: 'campaign', id: after.id },
+      before: before && toCampaignView(before),
+      after: toCampaignView(after),
+    });
   }
 
   /**

@@ -7,6 +7,9 @@ import { MerchantsService } from '../merchants/merchants.service';
 import { StaffService } from '../staff/staff.service';
 import { DEMO_PROGRAMME, demoMerchants } from './demo-programme';
 
+/** The system actor every seeded change is recorded as. */
+const DEMO_SEED_JOB = 'demo-seed';
+
 /** Seeds the demo programme through the same services the API uses, into an empty database only. */
 @Injectable()
 export class DemoSeeder {
@@ -23,36 +26,47 @@ export class DemoSeeder {
     if (existing.total > 0) return false;
 
     const at = (offset: number): Date => new Date(now.getTime() + offset);
+    const context = systemAuditContext(DEMO_SEED_JOB);
     for (const plan of DEMO_PROGRAMME) {
-      const campaign = await this.campaigns.create({
-        name: plan.name,
-        theme: plan.theme,
-        description: plan.description,
-        budget: plan.budget,
-        startsAt: at(-30 * 24 * 3600_000),
-        endsAt: at(335 * 24 * 3600_000),
-      });
+      const campaign = await this.campaigns.create(
+        {
+          name: plan.name,
+          theme: plan.theme,
+          description: plan.description,
+          budget: plan.budget,
+          startsAt: at(-30 * 24 * 3600_000),
+          endsAt: at(335 * 24 * 3600_000),
+        },
+        context,
+      );
       for (const round of plan.rounds) {
-        await this.campaigns.createRound(campaign.id, {
-          name: round.name,
-          claimOpensAt: at(round.opensIn),
-          claimClosesAt: at(round.closesIn),
-          perResidentLimit: round.perResidentLimit,
-          voucherValidFrom: at(round.opensIn),
-          voucherValidUntil: at(round.opensIn + round.validFor),
-          denominations: round.denominations,
-        });
+        await this.campaigns.createRound(
+          campaign.id,
+          {
+            name: round.name,
+            claimOpensAt: at(round.opensIn),
+            claimClosesAt: at(round.closesIn),
+            perResidentLimit: round.perResidentLimit,
+            voucherValidFrom: at(round.opensIn),
+            voucherValidUntil: at(round.opensIn + round.validFor),
+            denominations: round.denominations,
+          },
+          context,
+        );
       }
-      await this.campaigns.publish(campaign.id);
+      await this.campaigns.publish(campaign.id, context);
     }
 
     const keys: Array<{ name: string; apiKey: string }> = [];
     for (const merchant of demoMerchants()) {
-      const { apiKey } = await this.merchants.register({
-        name: merchant.name,
-        themes: merchant.themes,
-        settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
-      });
+      const { apiKey } = await this.merchants.register(
+        {
+          name: merchant.name,
+          themes: merchant.themes,
+          settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
+        },
+        context,
+      );
       keys.push({ name: merchant.name, apiKey });
     }
     this.logger.log(`seeded the demo programme: ${DEMO_PROGRAMME.length} campaigns, ${keys.length} merchants`);
@@ -74,7 +88,7 @@ export class DemoSeeder {
       if (
         await this.staff.insertIfAbsent(
           { username, displayName: `演示 Demo ${role}`, roles: [role], password },
-          systemAuditContext('demo-seed'),
+          systemAuditContext(DEMO_SEED_JOB),
         )
       ) {
         lines.push(`    ${role.padEnd(9)} username "${username}", password "${password}"`);

@@ -23,6 +23,20 @@ export function toMerchantView(merchant: Merchant, outstanding: number) {
 
 export type MerchantView = ReturnType<typeof toMerchantView>;
 
+/**
+ * A merchant as its audit events record it. The account number is given in full: the audit
+ * log masks it itself (sanitiseSnapshot), as it does everywhere in every snapshot.
+ */
+export function toMerchantSnapshot(merchant: Merchant) {
+  return {
+    id: merchant.id,
+    name: merchant.name,
+    themes: merchant.themes,
+    status: merchant.status,
+    settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
+  };
+}
+
 /** What the API shows of an API key: never the key nor its hash. */
 export function toApiKeyView(key: MerchantApiKey) {
   return {

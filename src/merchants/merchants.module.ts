@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { OutstandingModule } from '../settlement/outstanding.module';
 import { Merchant } from './merchant.entity';
@@ -7,7 +8,7 @@ import { MerchantsController } from './merchants.controller';
 import { MerchantsService } from './merchants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Merchant]), AuthModule, OutstandingModule],
+  imports: [TypeOrmModule.forFeature([Merchant]), AuthModule, OutstandingModule, AuditModule],
   controllers: [MerchantsController],
   providers: [MerchantsService],
   exports: [MerchantsService],

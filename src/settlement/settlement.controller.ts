@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CurrentAuditContext } from '../audit/audit-context';
+import type { AuditContext } from '../audit/audit.types';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal, principalKey } from '../auth/principal';
 import { forbidden } from '../common/errors/domain-error';
@@ -31,8 +33,8 @@ export class SettlementController {
   @Roles('finance')
   @Post('runs')
   @HttpCode(202)
-  async requestRun(@Body() body: RequestRunDto, @CurrentPrincipal() principal: Principal) {
-    return toRunView(await this.runs.request(body.cutoff, principalKey(principal)));
+  async requestRun(@Body() body: RequestRunDto, @CurrentPrincipal() principal: Principal, @CurrentAuditContext() context: AuditContext) {
+    return toRunView(await this.runs.request(body.cutoff, principalKey(principal), context));
   }
 
   @Roles('finance', 'auditor')
