@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { forbidden, notFound, serviceUnavailable } from '../common/errors/domain-error';
+import { UnitOfWork } from '../database/unit-of-work';
 import { REDIS } from '../redis/redis.module';
 import { hashApiKey, issueApiKey } from './api-keys';
 import { MerchantApiKey } from './merchant-api-key.entity';
@@ -39,6 +40,7 @@ export class ApiKeysService {
   constructor(
     @InjectRepository(MerchantApiKey) private readonly keys: Repository<MerchantApiKey>,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /** Issues a key inside the caller's transaction; the returned `apiKey` is never stored. */
@@ -54,27 +56,55 @@ export class ApiKeysService {
     return this.keys.find({ where: { merchantId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
-  /** Revokes one of the merchant's keys (again: no change). Effective on the next request of every process. */
-  async revoke(merchantId: string, keyId: string): Promise<MerchantApiKey> {
-    const key = await this.keys.findOne({ select: { id: true, merchantId: true, keyHash: true, revokedAt: true }, where: { id: keyId } });
-    if (!key) throw notFound('API key', keyId);
-    if (key.merchantId !== merchantId) throw forbidden('This API key belongs to another merchant');
-    if (!key.revokedAt) {
-      // The tombstone goes first: from then on no process uses a cached entry, and a lookup
-      // racing with this update cannot add one (SET NX). If Redis is away, nothing changes (503).
-      try {
-        await this.redis.set(cacheKey(key.keyHash), REVOKED, 'EX', TOMBSTONE_TTL_SECONDS);
-      } catch {
-        throw serviceUnavailable('Redis unavailable; the key was not revoked');
-      }
-      try {
-        await this.keys.update({ id: keyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-      } catch (error) {
-        await this.redis.del(cacheKey(key.keyHash)).catch(() => undefined);
-        throw error;
-      }
+  /**
+   * Revokes one of the merchant's keys (again: no change, and `alsoRecord` is not called).
+   * Effective on the next request of every process. `alsoRecord` writes, inside the
+   * revocation's transaction, what must commit with it (the caller's audit event).
+   */
+  async revoke(
+    merchantId: string,
+    keyId: string,
+    alsoRecord: (manager: EntityManager, change: { before: MerchantApiKey; after: MerchantApiKey }) => Promise<void>,
+  ): Promise<MerchantApiKey> {
+    let tombstone: string | undefined;
+    try {
+      return await this.uow.run(async (manager) => {
+        // Locked, so two revocations at once change it (and record it) once.
+        const key = await manager.findOne(MerchantApiKey, {
+          select: {
+            id: true,
+            merchantId: true,
+            label: true,
+            hint: true,
+            keyHash: true,
+            createdAt: true,
+            lastUsedAt: true,
+            revokedAt: true,
+          },
+          where: { id: keyId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!key) throw notFound('API key', keyId);
+        if (key.merchantId !== merchantId) throw forbidden('This API key belongs to another merchant');
+        if (key.revokedAt) return key;
+        // The tombstone goes first: from then on no process uses a cached entry, and a lookup
+        // racing with this update cannot add one (SET NX). If Redis is away, nothing changes (503).
+        try {
+          await this.redis.set(cacheKey(key.keyHash), REVOKED, 'EX', TOMBSTONE_TTL_SECONDS);
+        } catch {
+          throw serviceUnavailable('Redis unavailable; the key was not revoked');
+        }
+        tombstone = cacheKey(key.keyHash);
+        await manager.update(MerchantApiKey, { id: keyId }, { revokedAt: new Date() });
+        const revoked = await manager.findOneByOrFail(MerchantApiKey, { id: keyId });
+        await alsoRecord(manager, { before: key, after: revoked });
+        return revoked;
+      });
+    } catch (error) {
+      // Nothing was revoked: the key works again at once rather than when the tombstone expires.
+      if (tombstone) await this.redis.del(tombstone).catch(() => undefined);
+      throw error;
     }
-    return this.keys.findOneByOrFail({ id: keyId });
   }
 
   /**

@@ -36,8 +36,8 @@ export class CampaignsController {
 
   @Roles('operator')
   @Post()
-  async create(@Body() body: CreateCampaignDto) {
-    return toCampaignView(await this.campaigns.create(body));
+  async create(@Body() body: CreateCampaignDto, @CurrentAuditContext() context: AuditContext) {
+    return toCampaignView(await this.campaigns.create(body, context));
   }
 
   /** Anyone: active campaigns. Bureau: every campaign, filtered by `status` and `theme`. */
@@ -84,8 +84,8 @@ export class CampaignsController {
   /** Adds a round; 422 BUDGET_EXCEEDED when its face value does not fit the campaign budget. */
   @Roles('operator')
   @Post(':id/rounds')
-  async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto) {
-    const round = await this.campaigns.createRound(id, body);
+  async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto, @CurrentAuditContext() context: AuditContext) {
+    const round = await this.campaigns.createRound(id, body, context);
     return toRoundView(round, new Map(round.denominations.map((d) => [d.id, d.quantity])));
   }
 }

@@ -29,7 +29,7 @@ import {
   roundFaceValue,
   STATUSES_ACCEPTING_ROUNDS,
 } from './campaign.rules';
-import { toCampaignView } from './campaign.view';
+import { toCampaignView, toRoundView } from './campaign.view';
 import { Denomination } from './denomination.entity';
 import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery } from './dto/campaign.dto';
 import { Round } from './round.entity';
@@ -104,20 +104,29 @@ export class CampaignsService implements OnModuleInit {
     });
   }
 
-  async create(input: CreateCampaignDto): Promise<Campaign> {
+  async create(input: CreateCampaignDto, context: AuditContext): Promise<Campaign> {
     assertCampaignPeriod(input);
-    return this.campaigns.save(
-      this.campaigns.create({
-        name: input.name,
-        theme: input.theme,
-        description: input.description ?? null,
-        budget: input.budget,
-        allocated: 0,
-        startsAt: input.startsAt,
-        endsAt: input.endsAt,
-        status: 'draft',
-      }),
-    );
+    return this.uow.run(async (manager) => {
+      const campaign = await manager.save(
+        manager.create(Campaign, {
+          name: input.name,
+          theme: input.theme,
+          description: input.description ?? null,
+          budget: input.budget,
+          allocated: 0,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+          status: 'draft',
+        }),
+      );
+      await this.audit.record(manager, context, {
+        action: 'campaign.created',
+        subject: subjectOf(campaign.id),
+        before: null,
+        after: toCampaignView(campaign),
+      });
+      return campaign;
+    });
   }
 
   /** `visibleStatuses` limits what the caller may see (the public sees active campaigns only). */
@@ -212,7 +221,7 @@ export class CampaignsService implements OnModuleInit {
    * value is checked against the budget and added to `allocated`, so concurrent round
    * creations can never together pass the budget (a CHECK constraint backs this up).
    */
-  async createRound(campaignId: string, input: CreateRoundDto): Promise<Round> {
+  async createRound(campaignId: string, input: CreateRoundDto, context: AuditContext): Promise<Round> {
     const round = await this.uow.run(async (manager) => {
       const campaign = await this.locked(manager, campaignId);
       if (!STATUSES_ACCEPTING_ROUNDS.includes(campaign.status)) {
@@ -221,7 +230,8 @@ export class CampaignsService implements OnModuleInit {
       assertRoundFitsCampaign(campaign, input);
       const faceValue = roundFaceValue(input.denominations);
       if (campaign.allocated + faceValue > campaign.budget) throw budgetExceeded(campaign, faceValue);
-      await manager.update(Campaign, { id: campaignId }, { allocated: campaign.allocated + faceValue });
+      const allocated = campaign.allocated + faceValue;
+      await manager.update(Campaign, { id: campaignId }, { allocated });
       const saved = await manager.save(
         Round,
         manager.create(Round, {
@@ -247,6 +257,13 @@ export class CampaignsService implements OnModuleInit {
           }),
         ),
       );
+      // The round spends budget: the event shows the campaign's allocation before and after it.
+      await this.audit.record(manager, context, {
+        action: 'round.created',
+        subject: { type: 'round', id: saved.id },
+        before: { campaignAllocated: campaign.allocated },
+        after: { ...toRoundView(saved), campaignAllocated: allocated },
+      });
       return saved;
     });
     await this.announce<RoundCreatedEvent>(CampaignEvents.roundCreated, { campaignId, roundId: round.id });

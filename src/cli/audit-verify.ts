@@ -66,10 +66,11 @@ async function verifyChain(
   let end: ChainPosition = CHAIN_START;
   const seals: SealEvent[] = [];
   for (;;) {
+    // Ordered by the bigint column, not the text alias of the same name ('10' sorts before '2').
     const { rows } = await client.query<EventRow>(
       `SELECT id, seq::text AS seq, at, actor_type, actor_id, actor_name, action, subject_type, subject_id,
               before, after, request_id, prev_hash, hash
-         FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT ${BATCH}`,
+         FROM audit_events WHERE seq > $1 ORDER BY audit_events.seq LIMIT ${BATCH}`,
       [end.seq],
     );
     if (rows.length === 0) break;

@@ -27,35 +27,45 @@ export class DemoSeeder {
 
     const at = (offset: number): Date => new Date(now.getTime() + offset);
     for (const plan of DEMO_PROGRAMME) {
-      const campaign = await this.campaigns.create({
-        name: plan.name,
-        theme: plan.theme,
-        description: plan.description,
-        budget: plan.budget,
-        startsAt: at(-30 * 24 * 3600_000),
-        endsAt: at(335 * 24 * 3600_000),
-      });
+      const campaign = await this.campaigns.create(
+        {
+          name: plan.name,
+          theme: plan.theme,
+          description: plan.description,
+          budget: plan.budget,
+          startsAt: at(-30 * 24 * 3600_000),
+          endsAt: at(335 * 24 * 3600_000),
+        },
+        SEEDING,
+      );
       for (const round of plan.rounds) {
-        await this.campaigns.createRound(campaign.id, {
-          name: round.name,
-          claimOpensAt: at(round.opensIn),
-          claimClosesAt: at(round.closesIn),
-          perResidentLimit: round.perResidentLimit,
-          voucherValidFrom: at(round.opensIn),
-          voucherValidUntil: at(round.opensIn + round.validFor),
-          denominations: round.denominations,
-        });
+        await this.campaigns.createRound(
+          campaign.id,
+          {
+            name: round.name,
+            claimOpensAt: at(round.opensIn),
+            claimClosesAt: at(round.closesIn),
+            perResidentLimit: round.perResidentLimit,
+            voucherValidFrom: at(round.opensIn),
+            voucherValidUntil: at(round.opensIn + round.validFor),
+            denominations: round.denominations,
+          },
+          SEEDING,
+        );
       }
       await this.campaigns.publish(campaign.id, SEEDING);
     }
 
     const keys: Array<{ name: string; apiKey: string }> = [];
     for (const merchant of demoMerchants()) {
-      const { apiKey } = await this.merchants.register({
-        name: merchant.name,
-        themes: merchant.themes,
-        settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
-      });
+      const { apiKey } = await this.merchants.register(
+        {
+          name: merchant.name,
+          themes: merchant.themes,
+          settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
+        },
+        SEEDING,
+      );
       keys.push({ name: merchant.name, apiKey });
     }
     this.logger.log(`seeded the demo programme: ${DEMO_PROGRAMME.length} campaigns, ${keys.length} merchants`);

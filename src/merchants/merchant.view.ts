@@ -29,6 +29,21 @@ export function holdOf(merchant: Pick<Merchant, 'heldAt' | 'holdReason'>): { rea
   return merchant.heldAt && merchant.holdReason !== null ? { reason: merchant.holdReason, since: merchant.heldAt } : null;
 }
 
+/**
+ * A merchant as its audit events record it. The account number is given in full: the audit
+ * log masks it itself (sanitiseSnapshot), as it does everywhere in every snapshot.
+ */
+export function toMerchantSnapshot(merchant: Merchant) {
+  return {
+    id: merchant.id,
+    name: merchant.name,
+    themes: merchant.themes,
+    status: merchant.status,
+    hold: holdOf(merchant),
+    settlementAccount: { bankName: merchant.bankName, accountName: merchant.accountName, accountNumber: merchant.accountNumber },
+  };
+}
+
 /** What the API shows of an API key: never the key nor its hash. */
 export function toApiKeyView(key: MerchantApiKey) {
   return {

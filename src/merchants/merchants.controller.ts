@@ -20,8 +20,8 @@ export class MerchantsController {
   @Roles('operator')
   @Post()
   @Header('Cache-Control', 'no-store')
-  async create(@Body() body: CreateMerchantDto) {
-    const { merchant, apiKey } = await this.merchants.register(body);
+  async create(@Body() body: CreateMerchantDto, @CurrentAuditContext() context: AuditContext) {
+    const { merchant, apiKey } = await this.merchants.register(body, context);
     return { merchant: toMerchantView(merchant, 0), apiKey };
   }
 
@@ -42,8 +42,8 @@ export class MerchantsController {
   /** Suspends or reactivates a merchant, or changes the themes it is enrolled in. */
   @Roles('operator')
   @Patch(':id')
-  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateMerchantDto) {
-    const [view] = await this.merchants.views([await this.merchants.update(id, body)]);
+  async update(@Param('id', uuidParam) id: string, @Body() body: UpdateMerchantDto, @CurrentAuditContext() context: AuditContext) {
+    const [view] = await this.merchants.views([await this.merchants.update(id, body, context)]);
     return view;
   }
 
@@ -69,9 +69,14 @@ export class MerchantsController {
   @Roles('operator', 'merchant')
   @Post(':id/keys')
   @Header('Cache-Control', 'no-store')
-  async createKey(@Param('id', uuidParam) id: string, @Body() body: CreateApiKeyDto, @CurrentPrincipal() principal: Principal) {
+  async createKey(
+    @Param('id', uuidParam) id: string,
+    @Body() body: CreateApiKeyDto,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAuditContext() context: AuditContext,
+  ) {
     assertOwnOrStaff(principal, id);
-    const { key, apiKey } = await this.merchants.issueKey(id, body.label);
+    const { key, apiKey } = await this.merchants.issueKey(id, body.label, context);
     return { key: { id: key.id, label: key.label, createdAt: key.createdAt }, apiKey };
   }
 
@@ -85,9 +90,14 @@ export class MerchantsController {
   /** Revokes one key; every API process refuses it from its next request on. */
   @Roles('operator', 'merchant')
   @Delete(':id/keys/:keyId')
-  async revokeKey(@Param('id', uuidParam) id: string, @Param('keyId', uuidParam) keyId: string, @CurrentPrincipal() principal: Principal) {
+  async revokeKey(
+    @Param('id', uuidParam) id: string,
+    @Param('keyId', uuidParam) keyId: string,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAuditContext() context: AuditContext,
+  ) {
     assertOwnOrStaff(principal, id);
-    return toApiKeyView(await this.merchants.revokeKey(id, keyId));
+    return toApiKeyView(await this.merchants.revokeKey(id, keyId, context));
   }
 }
 

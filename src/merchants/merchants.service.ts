@@ -9,7 +9,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutstandingService } from '../settlement/outstanding.service';
-import { holdOf, MerchantView, toMerchantView } from './merchant.view';
+import { holdOf, MerchantView, toApiKeyView, toMerchantSnapshot, toMerchantView } from './merchant.view';
 import { decideHoldChange, HoldChange } from './merchant.rules';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
 import { Merchant, MerchantStatus } from './merchant.entity';
@@ -34,7 +34,7 @@ export class MerchantsService {
   }
 
   /** Registers a merchant with its first API key ("registration"), returned here once and stored only as a hash. */
-  async register(input: CreateMerchantDto): Promise<{ merchant: Merchant; apiKey: string }> {
+  async register(input: CreateMerchantDto, context: AuditContext): Promise<{ merchant: Merchant; apiKey: string }> {
     return this.uow.run(async (manager) => {
       const merchant = await manager.save(
         manager.create(Merchant, {
@@ -46,18 +46,26 @@ export class MerchantsService {
           accountNumber: input.settlementAccount.accountNumber,
         }),
       );
-      const { apiKey } = await this.apiKeys.issue(manager, merchant.id, REGISTRATION_KEY_LABEL);
+      const { key, apiKey } = await this.apiKeys.issue(manager, merchant.id, REGISTRATION_KEY_LABEL);
+      await this.audit.record(manager, context, {
+        action: 'merchant.created',
+        subject: { type: 'merchant', id: merchant.id },
+        after: toMerchantSnapshot(merchant),
+      });
+      await this.recordKeyCreated(manager, context, key);
       return { merchant, apiKey };
     });
   }
 
   /** Another key for one of the merchant's tills; shown once. */
-  async issueKey(merchantId: string, label: string): Promise<{ key: MerchantApiKey; apiKey: string }> {
+  async issueKey(merchantId: string, label: string, context: AuditContext): Promise<{ key: MerchantApiKey; apiKey: string }> {
     return this.uow.run(async (manager) => {
       // Locks the merchant, so a key is never issued to a merchant that is being removed or changed under it.
       const merchant = await manager.findOne(Merchant, { where: { id: merchantId }, lock: { mode: 'pessimistic_read' } });
       if (!merchant) throw notFound('merchant', merchantId);
-      return this.apiKeys.issue(manager, merchantId, label);
+      const issued = await this.apiKeys.issue(manager, merchantId, label);
+      await this.recordKeyCreated(manager, context, issued.key);
+      return issued;
     });
   }
 
@@ -66,9 +74,16 @@ export class MerchantsService {
     return this.apiKeys.list(merchantId);
   }
 
-  async revokeKey(merchantId: string, keyId: string): Promise<MerchantApiKey> {
+  async revokeKey(merchantId: string, keyId: string, context: AuditContext): Promise<MerchantApiKey> {
     await this.get(merchantId);
-    return this.apiKeys.revoke(merchantId, keyId);
+    return this.apiKeys.revoke(merchantId, keyId, (manager, { before, after }) =>
+      this.audit.record(manager, context, {
+        action: 'merchant_key.revoked',
+        subject: { type: 'merchant_key', id: keyId },
+        before: { merchantId, ...toApiKeyView(before) },
+        after: { merchantId, ...toApiKeyView(after) },
+      }),
+    );
   }
 
   async list(query: ListMerchantsQuery): Promise<Page<Merchant>> {
@@ -139,10 +154,30 @@ export class MerchantsService {
     });
   }
 
-  async update(id: string, change: UpdateMerchantDto): Promise<Merchant> {
-    const merchant = await this.get(id);
-    if (change.status) merchant.status = change.status;
-    if (change.themes) merchant.themes = change.themes;
-    return this.merchants.save(merchant);
+  /** Suspension or reactivation (a change of rights) or themes; the row is locked so the event's before is what was replaced. */
+  async update(id: string, change: UpdateMerchantDto, context: AuditContext): Promise<Merchant> {
+    return this.uow.run(async (manager) => {
+      const merchant = await manager.findOne(Merchant, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!merchant) throw notFound('merchant', id);
+      const before = toMerchantSnapshot(merchant);
+      if (change.status) merchant.status = change.status;
+      if (change.themes) merchant.themes = change.themes;
+      const saved = await manager.save(merchant);
+      await this.audit.record(manager, context, {
+        action: 'merchant.updated',
+        subject: { type: 'merchant', id },
+        before,
+        after: toMerchantSnapshot(saved),
+      });
+      return saved;
+    });
+  }
+
+  private recordKeyCreated(manager: EntityManager, context: AuditContext, key: MerchantApiKey): Promise<void> {
+    return this.audit.record(manager, context, {
+      action: 'merchant_key.created',
+      subject: { type: 'merchant_key', id: key.id },
+      after: { merchantId: key.merchantId, ...toApiKeyView(key) },
+    });
   }
 }

@@ -46,8 +46,8 @@ export class SettlementController {
   @Roles('finance')
   @Post('runs')
   @HttpCode(202)
-  async requestRun(@Body() body: RequestRunDto, @CurrentPrincipal() principal: Principal) {
-    return toRunView(await this.runs.request(body.cutoff, principalKey(principal)));
+  async requestRun(@Body() body: RequestRunDto, @CurrentPrincipal() principal: Principal, @CurrentAuditContext() context: AuditContext) {
+    return toRunView(await this.runs.request(body.cutoff, principalKey(principal), context));
   }
 
   @Roles('finance', 'auditor')

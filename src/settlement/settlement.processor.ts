@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Type } from '@nestjs/common';
 import { Job, WaitingError } from 'bullmq';
+import { systemAuditContext } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { SETTLEMENT_JOBS, SETTLEMENT_QUEUE, upsertRepeatingJobs } from '../queues/queues';
@@ -11,6 +12,9 @@ import { SettlementRunJobData, settlementSchedules } from './settlement.jobs';
 
 /** Logged once shutting down has begun: from then on no further merchant is started (tests wait for it). */
 export const SETTLEMENT_STOPPING_LINE = 'settlement stopping: a run in hand goes back to the queue after its current merchants';
+
+/** The system actor a settlement job's changes are recorded as: "settlement.run", "settlement.scheduled-run", … */
+const jobAuditContext = (jobName: string) => systemAuditContext(`${SETTLEMENT_QUEUE}.${jobName}`);
 
 /** Open runs looked at per recovery sweep. */
 const RECOVERY_BATCH = 100;
@@ -50,7 +54,7 @@ export class SettlementProcessor extends WorkerHost implements OnApplicationBoot
   async process(job: Job, token?: string): Promise<void> {
     switch (job.name) {
       case SETTLEMENT_JOBS.scheduledRun: {
-        const runId = await this.runs.requestScheduled();
+        const runId = await this.runs.requestScheduled(jobAuditContext(job.name));
         if (runId) this.logger.log(`scheduled settlement run ${runId} created`);
         return;
       }
@@ -75,13 +79,13 @@ export class SettlementProcessor extends WorkerHost implements OnApplicationBoot
         this.metrics.settlementJobs.inc({ outcome: 'handed-back' });
         throw new WaitingError();
       }
-      await this.runs.complete(runId);
+      await this.runs.complete(runId, jobAuditContext(job.name));
       this.metrics.settlementJobs.inc({ outcome: 'completed' });
     } catch (error) {
       if (error instanceof WaitingError) throw error;
       const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const reason = error instanceof Error ? error.message : String(error);
-      await this.runs.recordFailure(runId, reason, final).catch((cause: unknown) => this.logger.error(cause));
+      await this.runs.recordFailure(runId, reason, final, jobAuditContext(job.name)).catch((cause: unknown) => this.logger.error(cause));
       this.metrics.settlementJobs.inc({ outcome: final ? 'failed' : 'retried' });
       this.logger.warn(`settlement run ${runId} attempt ${job.attemptsMade + 1} failed${final ? ' for good' : ''}: ${reason}`);
       throw error;
@@ -94,7 +98,7 @@ export class SettlementProcessor extends WorkerHost implements OnApplicationBoot
       const { action, reason } = await this.queue.reconcile(runId);
       if (action === 'enqueued') this.logger.log(`settlement run ${runId} had no live job: enqueued again`);
       if (action === 'gave-up') {
-        await this.runs.recordFailure(runId, reason ?? 'the job failed', true);
+        await this.runs.recordFailure(runId, reason ?? 'the job failed', true, jobAuditContext(SETTLEMENT_JOBS.recovery));
         this.metrics.settlementJobs.inc({ outcome: 'failed' });
       }
     }

@@ -10,7 +10,7 @@ import { signToken } from '../../../src/auth/jwt';
  */
 export interface LoadSpec {
   url: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   seconds: number;
   connections: number;
   /** What to send, in order from request number `from`; without a source, bare requests. */
@@ -28,6 +28,8 @@ export interface LoadSpec {
 export interface PreparedRequest {
   headers: Record<string, string>;
   body?: unknown;
+  /** Sent to this path of the spec's URL instead of the URL itself (one request per merchant). */
+  path?: string;
 }
 
 export type RequestSource =
@@ -67,26 +69,33 @@ export interface LoadResult {
 }
 
 interface WireRequest {
+  url: URL;
   headers: Record<string, string>;
   payload?: string;
 }
 
-function toWire(prepared: PreparedRequest, hideCredential: boolean): WireRequest {
+function toWire(prepared: PreparedRequest, target: URL, hideCredential: boolean): WireRequest {
+  // Only the path may differ: the host stays the spec's loopback one.
+  const url = prepared.path === undefined ? target : new URL(prepared.path, target.origin);
   const headers = { ...prepared.headers };
   if (hideCredential && headers.authorization !== undefined) {
     headers['x-credential'] = headers.authorization;
     delete headers.authorization;
   }
-  if (prepared.body === undefined) return { headers };
+  if (prepared.body === undefined) return { url, headers };
   const payload = JSON.stringify(prepared.body);
-  return { headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }, payload };
+  return {
+    url,
+    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+    payload,
+  };
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const target = new URL(spec.url);
   if (!['127.0.0.1', 'localhost', '::1'].includes(target.hostname)) throw new Error('the benchmark only targets loopback');
   // Requests are built before the clock starts: making them is the client's cost, not the API's.
-  const wire = prepare(spec).map((r) => toWire(r, spec.hideCredential ?? false));
+  const wire = prepare(spec).map((r) => toWire(r, target, spec.hideCredential ?? false));
   if (wire.length === 0) throw new Error('no prepared requests left');
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
   const latencies: number[] = [];
@@ -100,7 +109,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const once = (req: WireRequest): Promise<void> =>
     new Promise((resolve) => {
       const sent = process.hrtime.bigint();
-      const outgoing = request(target, { method: spec.method, agent, headers: req.headers }, (res) => {
+      const outgoing = request(req.url, { method: spec.method, agent, headers: req.headers }, (res) => {
         res.resume();
         res.on('end', () => {
           latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);

@@ -8,16 +8,18 @@ import { cpuSeconds } from './stack';
 const LOAD = join(__dirname, 'load.js');
 
 /** One kind of load in a benchmark: the ceilings and the measured route. */
-interface Phase {
+export interface Phase {
   label: string;
   method: LoadSpec['method'];
   url: string;
   source?: RequestSource;
   cycle?: boolean;
   hideCredential?: boolean;
+  /** Runs before each of the phase's runs (warm-up included): a benchmark's own seam, set for this phase. */
+  before?: () => void;
 }
 
-interface PhaseResult {
+export interface PhaseResult {
   label: string;
   perSecond: number;
   p50Ms: number;
@@ -62,7 +64,7 @@ function percentile(sorted: Float64Array, p: number): number {
  * A phase that does not cycle continues where its last run stopped (distinct residents,
  * distinct vouchers). Reports after each turn through `progress`.
  */
-async function measureInTurns(options: {
+export async function measureInTurns(options: {
   apiPid: number;
   phases: Phase[];
   turns: number;
@@ -75,6 +77,7 @@ async function measureInTurns(options: {
   const next = phases.map(() => 0);
   const runOnce = async (index: number, seconds: number) => {
     const phase = phases[index];
+    phase.before?.();
     const result = await load({
       url: phase.url,
       method: phase.method,
@@ -151,7 +154,7 @@ function machineCpuSeconds(): { busy: number; total: number } {
 }
 
 /** Two aligned lines per phase: throughput and latency; then where the machine's CPU went per answer. */
-function formatPhase(result: PhaseResult): string {
+export function formatPhase(result: PhaseResult): string {
   const micros = (value: number) => `${value.toFixed(0)} µs`;
   return (
     `${result.label.padEnd(30)} ${result.perSecond.toFixed(0).padStart(6)} req/s   p50 ${result.p50Ms.toFixed(1)} ms   ` +
