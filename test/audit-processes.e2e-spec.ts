@@ -58,10 +58,10 @@ describe('audit chain under concurrent writers in two API processes', () => {
     const [a] = clients;
     const token = await bureauToken(a);
     const merchants = await Promise.all(
-      Array.from({ length: MERCHANTS }, async () => (await makeMerchant(a, token)).merchant.id as string),
+      Array.from({ length: MERCHANTS }, async () => (await makeMerchant(a, token)).merchant.id),
     );
     const campaigns = await Promise.all(
-      Array.from({ length: CAMPAIGNS }, async () => (await makeCampaign(a, token, {}, false)).id as string),
+      Array.from({ length: CAMPAIGNS }, async () => (await makeCampaign(a, token, {}, false)).id),
     );
     const [{ count: already }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM audit_events`);
 
