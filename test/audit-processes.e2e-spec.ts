@@ -57,12 +57,8 @@ describe('audit chain under concurrent writers in two API processes', () => {
   it(`chains ${CHANGES} concurrent changes from both processes without a gap or a fork; audit:verify passes`, async () => {
     const [a] = clients;
     const token = await bureauToken(a);
-    const merchants = await Promise.all(
-      Array.from({ length: MERCHANTS }, async () => (await makeMerchant(a, token)).merchant.id),
-    );
-    const campaigns = await Promise.all(
-      Array.from({ length: CAMPAIGNS }, async () => (await makeCampaign(a, token, {}, false)).id),
-    );
+    const merchants = await Promise.all(Array.from({ length: MERCHANTS }, async () => (await makeMerchant(a, token)).merchant.id));
+    const campaigns = await Promise.all(Array.from({ length: CAMPAIGNS }, async () => (await makeCampaign(a, token, {}, false)).id));
     const [{ count: already }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM audit_events`);
 
     // Three kinds of change, alternating between the processes.
