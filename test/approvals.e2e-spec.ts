@@ -291,7 +291,7 @@ describe('approvals with the four-eyes rule off', () => {
     expect(raised.status).toBe(200);
     expect(raised.body).toMatchObject({ budget: 2_000_000, description: '加码' });
     expect(await storedCampaign(t, draft.id)).toEqual({ status: 'active', budget: 2_000_000 });
-    expect((await eventsAbout(t, draft.id)).map((e) => e.action)).toEqual(['campaign.published', 'campaign.updated']);
+    expect((await eventsAbout(t, draft.id)).map((e) => e.action)).toEqual(['campaign.created', 'campaign.published', 'campaign.updated']);
     expect(await t.db.query(`SELECT id FROM approvals`)).toEqual([]);
     expect((await api.get('/api/v1/approvals', { token })).body).toEqual({ items: [], total: 0 });
   });

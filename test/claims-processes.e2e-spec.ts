@@ -1,5 +1,5 @@
 import { ApiProcess, startApiProcess } from './support/api-process';
-import { claimBurst, createdIds, residentsNamed, runReconcileCommand } from './support/claim-burst';
+import { claimBurst, createdIds, residentsNamed, runReconcileCommand, tally } from './support/claim-burst';
 import { bureauToken, makeOpenRound } from './support/factories';
 import { ApiClient } from './support/http';
 import { createTestDatabase, createTestRedisUrl, TestDatabase, testEnvironment } from './support/test-app';
@@ -104,9 +104,8 @@ describe('the per-IP claim limit across API processes', () => {
       residentsNamed('same-nat', 60),
       round.denominations[0].id,
     );
-    expect(answers.filter((a) => a.status === 201)).toHaveLength(25);
+    expect(tally(answers)).toEqual({ '201': 25, '429 RATE_LIMITED': 35 });
     const limited = answers.filter((a) => a.status === 429);
-    expect(limited).toHaveLength(35);
     expect(limited.every((a) => a.body.code === 'RATE_LIMITED' && Number(a.headers?.get('retry-after')) > 0)).toBe(true);
   });
 });
