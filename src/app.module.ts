@@ -35,7 +35,7 @@ export class AppModule {
         CampaignsModule,
         MerchantsModule,
         VouchersModule,
-        SettlementModule,
+        SettlementModule.forRoot({ payees: MerchantsModule }),
         RedemptionsModule,
         ClaimsModule,
         StatsModule,

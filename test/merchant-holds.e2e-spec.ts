@@ -102,6 +102,29 @@ describe('merchant holds', () => {
     expect(await settlementProblems(t.db)).toEqual([]);
   });
 
+  it('pays a held merchant nothing: its approved statement stays out of the payouts file and cannot be marked paid until the release', async () => {
+    const merchant = await makeMerchant(api, admin);
+    await redeem(merchant.apiKey);
+    const run = await runSettlement(api, finance);
+    const [statement] = (await statementsOf(merchant.merchant.id)).filter((s) => s.runId === run.id);
+    expect((await api.post(`/api/v1/settlements/statements/${statement.id}/approve`, undefined, { token: finance })).status).toBe(200);
+    const payoutsFile = async () => (await api.get(`/api/v1/settlements/runs/${run.id}/payouts.csv`, { token: finance })).text;
+    expect(await payoutsFile()).toContain(statement.id);
+
+    expect((await hold(merchant.merchant.id)).status).toBe(200);
+    expect(await payoutsFile()).not.toContain(statement.id);
+    const refused = await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'B-HELD' }, { token: finance });
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    const [row] = await t.db.query<{ status: string }>(`SELECT status FROM settlement_statements WHERE id = $1`, [statement.id]);
+    expect(row.status).toBe('approved');
+
+    expect((await release(merchant.merchant.id)).status).toBe(200);
+    expect(await payoutsFile()).toContain(statement.id);
+    expect(
+      (await api.post(`/api/v1/settlements/statements/${statement.id}/paid`, { bankReference: 'B-OK' }, { token: finance })).status,
+    ).toBe(200);
+  });
+
   it('refuses a held merchant a reversal (403 MERCHANT_NOT_ELIGIBLE), changing nothing, and allows it after the release', async () => {
     const merchant = await makeMerchant(api, admin);
     const redemption = await redeem(merchant.apiKey);

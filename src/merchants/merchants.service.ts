@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AuditContext } from '../audit/audit.types';
 import { DomainError, notFound } from '../common/errors/domain-error';
@@ -9,6 +9,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import type { MerchantApiKey } from '../auth/merchant-api-key.entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutstandingService } from '../settlement/outstanding.service';
+import type { Payee, Payees } from '../settlement/payees';
 import { holdOf, MerchantView, toApiKeyView, toMerchantSnapshot, toMerchantView } from './merchant.view';
 import { decideHoldChange, HoldChange } from './merchant.rules';
 import { CreateMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
@@ -18,7 +19,7 @@ import { Merchant, MerchantStatus } from './merchant.entity';
 export const REGISTRATION_KEY_LABEL = 'registration';
 
 @Injectable()
-export class MerchantsService {
+export class MerchantsService implements Payees {
   constructor(
     @InjectRepository(Merchant) private readonly merchants: Repository<Merchant>,
     private readonly uow: UnitOfWork,
@@ -179,5 +180,19 @@ export class MerchantsService {
       subject: { type: 'merchant_key', id: key.id },
       after: { merchantId: key.merchantId, ...toApiKeyView(key) },
     });
+  }
+
+  /** Settlement's view of who is paid (Payees): name, full bank account, and whether held. */
+  async payees(merchantIds: readonly string[], manager?: EntityManager): Promise<Map<string, Payee>> {
+    if (merchantIds.length === 0) return new Map();
+    const merchants = manager
+      ? await manager.find(Merchant, { where: { id: In([...merchantIds]) }, lock: { mode: 'pessimistic_read' } })
+      : await this.merchants.findBy({ id: In([...merchantIds]) });
+    return new Map(
+      merchants.map((m) => [
+        m.id,
+        { merchantName: m.name, bankName: m.bankName, accountName: m.accountName, accountNumber: m.accountNumber, held: m.heldAt !== null },
+      ]),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { payoutsCsv } from './payouts-csv';
+import { payoutLines, payoutsCsv } from './payouts-csv';
 
 describe('payouts CSV', () => {
   it('starts with a BOM and a header, CRLF line ends, Chinese intact, amounts in yuan', () => {
@@ -30,5 +30,33 @@ describe('payouts CSV', () => {
       },
     ]);
     expect(text.split('\r\n')[1]).toBe(`"'=HYPERLINK(""http://x"",""y"")",'@bank,'+holder,1,1.00,s1`);
+  });
+});
+
+describe('payout lines', () => {
+  const payee = (merchantName: string, held = false) => ({ merchantName, bankName: 'B', accountName: 'A', accountNumber: '1', held });
+
+  it('leaves out held merchants and orders the rest by merchant name', () => {
+    const payees = new Map([
+      ['m1', payee('Zhang')],
+      ['m2', payee('Li', true)],
+      ['m3', payee('Chen')],
+    ]);
+    const lines = payoutLines(
+      [
+        { statementId: 's1', merchantId: 'm1', net: '100' },
+        { statementId: 's2', merchantId: 'm2', net: '200' },
+        { statementId: 's3', merchantId: 'm3', net: '300' },
+      ],
+      payees,
+    );
+    expect(lines.map((line) => [line.merchantName, line.statementId, line.net])).toEqual([
+      ['Chen', 's3', '300'],
+      ['Zhang', 's1', '100'],
+    ]);
+  });
+
+  it('refuses to write a file with a statement whose payee is unknown', () => {
+    expect(() => payoutLines([{ statementId: 's1', merchantId: 'gone', net: '1' }], new Map())).toThrow('no payee');
   });
 });

@@ -9,11 +9,12 @@ import { DomainError, forbidden, notFound } from '../common/errors/domain-error'
 import type { Page, PaginationQuery } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
-import { PayoutLine, payoutsCsv } from './payouts-csv';
+import { payoutLines, payoutsCsv } from './payouts-csv';
+import { Payees } from './payees';
 import { SettlementRun } from './settlement-run.entity';
 import { SettlementRunsService } from './settlement-runs.service';
 import { SettlementStatement } from './settlement-statement.entity';
-import { PAYOUT_LINES, STATEMENT_REDEMPTION_LINES } from './settlement.queries';
+import { PAYOUT_STATEMENTS, STATEMENT_REDEMPTION_LINES } from './settlement.queries';
 import { breaksFourEyes, StatementAction, StatementStatus, statementTransition } from './settlement.rules';
 import { RedemptionLine, statementLinesCsv } from './statement-lines-csv';
 
@@ -47,6 +48,7 @@ export class SettlementStatementsService {
     private readonly runs: SettlementRunsService,
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
+    private readonly payees: Payees,
   ) {}
 
   async list(filter: StatementFilter): Promise<Page<SettlementStatement>> {
@@ -116,6 +118,7 @@ export class SettlementStatementsService {
       const outcome = statementTransition(statement, action);
       if ('refusal' in outcome) throw new DomainError('INVALID_STATE', `statement ${id} ${outcome.refusal}`);
       if (this.config.fourEyes) await this.checkFourEyes(manager, statement, action, actor);
+      if (action === 'pay') await this.assertPayeeNotHeld(manager, statement);
 
       const result = await manager
         .createQueryBuilder()
@@ -142,6 +145,13 @@ export class SettlementStatementsService {
       });
       return changed;
     });
+  }
+
+  /** Guarantee 11: a held merchant is not paid, whatever its statements' states (its row is share-locked against a hold meanwhile). */
+  private async assertPayeeNotHeld(manager: EntityManager, statement: SettlementStatement): Promise<void> {
+    const payee = (await this.payees.payees([statement.merchantId], manager)).get(statement.merchantId);
+    if (payee?.held)
+      throw new DomainError('INVALID_STATE', `merchant ${statement.merchantId} is held: its statements are not paid until it is released`);
   }
 
   private async checkFourEyes(
@@ -172,7 +182,10 @@ export class SettlementStatementsService {
     if (run.status === 'queued' || run.status === 'running') {
       throw new DomainError('INVALID_STATE', `run ${runId} is ${run.status}; its payouts are known once it has finished`);
     }
-    const lines: PayoutLine[] = await this.statements.query(PAYOUT_LINES, [runId]);
-    return payoutsCsv(lines);
+    const statements: Array<{ statementId: string; merchantId: string; net: string }> = await this.statements.query(PAYOUT_STATEMENTS, [
+      runId,
+    ]);
+    const payees = await this.payees.payees([...new Set(statements.map((s) => s.merchantId))]);
+    return payoutsCsv(payoutLines(statements, payees));
   }
 }

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
@@ -12,9 +12,15 @@ import { SettlementController } from './settlement.controller';
  * Merchant settlement as the API serves it: runs, statements, the payout file, the queue
  * board. Runs are carried out by SettlementWorkerModule, wherever the worker runs.
  */
-@Module({
-  imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule, AuditModule],
-  controllers: [SettlementController],
-  providers: [SettlementStatementsService, QueueBoard],
-})
-export class SettlementModule {}
+@Module({})
+export class SettlementModule {
+  /** `payees`: a module exporting an implementation of Payees (the merchants module). */
+  static forRoot(options: { payees: NonNullable<ModuleMetadata['imports']>[number] }): DynamicModule {
+    return {
+      module: SettlementModule,
+      imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule, AuditModule, options.payees],
+      controllers: [SettlementController],
+      providers: [SettlementStatementsService, QueueBoard],
+    };
+  }
+}

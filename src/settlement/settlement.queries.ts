@@ -107,13 +107,11 @@ export const RUN_TOTALS = `
   SELECT count(*)::int AS statements, coalesce(sum(redemption_count), 0)::int AS redemptions, coalesce(sum(net), 0)::text AS net
     FROM settlement_statements WHERE run_id = $1`;
 
-/** $1 run → one payout line per merchant with a positive net on an approved statement, for the bank file. */
-export const PAYOUT_LINES = `
-  SELECT m.name AS "merchantName", m.bank_name AS "bankName", m.account_name AS "accountName",
-         m.account_number AS "accountNumber", s.net::text AS net, s.id AS "statementId"
-    FROM settlement_statements s JOIN merchants m ON m.id = s.merchant_id
-   WHERE s.run_id = $1 AND s.status = 'approved' AND s.net > 0
-   ORDER BY m.name, s.id`;
+/** $1 run → its approved statements with a positive net: the bank file's lines, before the payees are looked up. */
+export const PAYOUT_STATEMENTS = `
+  SELECT s.id AS "statementId", s.merchant_id AS "merchantId", s.net::text AS net
+    FROM settlement_statements s
+   WHERE s.run_id = $1 AND s.status = 'approved' AND s.net > 0`;
 
 /**
  * $1 statement → the redemptions behind its figures, one row each (kind, face value): those
