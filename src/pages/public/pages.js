@@ -93,7 +93,8 @@ export function onLanguageChange(listener) {
 function applyLanguage() {
   document.documentElement.lang = language;
   for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
-  for (const element of document.querySelectorAll('[data-i18n-placeholder]')) element.placeholder = t(element.dataset.i18nPlaceholder);
+  for (const element of document.querySelectorAll('[data-i18n-aria-label]'))
+    element.setAttribute('aria-label', t(element.dataset.i18nAriaLabel));
   const button = document.getElementById('language');
   if (button) {
     button.textContent = t('language.other');
@@ -152,10 +153,15 @@ export class ApiError extends Error {
 
   /** The plain-words message, in the language shown now. */
   get text() {
-    const key = `error.${this.code}`;
-    const known = messages.en[key] !== undefined;
-    return t(known ? key : this.status >= 500 ? 'error.SERVICE_UNAVAILABLE' : 'error.UNKNOWN', { seconds: this.retryAfter ?? 1 });
+    return codeText(this.status >= 500 && !hasText(this.code) ? 'SERVICE_UNAVAILABLE' : this.code, this.retryAfter);
   }
+}
+
+const hasText = (code) => messages.en[`error.${code}`] !== undefined;
+
+/** Plain words for one of the API's error codes (a refusal, or a verify result's `reason`). */
+export function codeText(code, retryAfterSeconds = 1) {
+  return t(hasText(code) ? `error.${code}` : 'error.UNKNOWN', { seconds: retryAfterSeconds });
 }
 
 /**

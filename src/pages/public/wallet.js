@@ -148,7 +148,19 @@ function roundCard(entry) {
     const row = el('li', { class: 'denomination' }, label, ' ', stock, el('div', { class: 'actions' }, button));
     return { denomination, label, stock, button, row };
   });
-  const card = el('li', { class: 'card', dataset: { roundId: entry.round.id } }, title, theme, timing, el('ul', { class: 'plain' }, rows.map((r) => r.row)), message);
+  const card = el(
+    'li',
+    { class: 'card', dataset: { roundId: entry.round.id } },
+    title,
+    theme,
+    timing,
+    el(
+      'ul',
+      { class: 'plain' },
+      rows.map((r) => r.row),
+    ),
+    message,
+  );
   const update = () => {
     const round = entry.round;
     title.textContent = `${entry.campaign.name} · ${round.name}`;
