@@ -304,7 +304,8 @@ describe('the wallet and the cashier page in headless Chromium', () => {
       });
       await showsText(page, '#checkout-message', '核销成功');
       expect(await redemptionRows(id)).toBe(1);
-      expect(new Set(keys).size).toBe(1);
+      // The taps after the first were ignored while it was under way: one request, one key.
+      expect(keys).toHaveLength(1);
     });
 
     it('a first attempt that timed out, then a retry: one redemption, and the retry shows it', async () => {
