@@ -24,6 +24,9 @@ const OPERATIONS_ROUTES = [
   { path: 'metrics', method: RequestMethod.GET },
   { path: 'dashboard', method: RequestMethod.ALL },
   { path: 'dashboard/{*path}', method: RequestMethod.ALL },
+  { path: 'wallet', method: RequestMethod.ALL },
+  { path: 'cashier', method: RequestMethod.ALL },
+  { path: 'pages/{*path}', method: RequestMethod.ALL },
   { path: 'admin/{*path}', method: RequestMethod.ALL },
 ];
 

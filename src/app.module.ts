@@ -17,6 +17,7 @@ import { backgroundModules, foundationModules } from './process-modules';
 import { StaffModule } from './staff/staff.module';
 import { StatsModule } from './stats/stats.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { PagesModule } from './pages/pages.module';
 
 /** The API process; with RUN_WORKER (as `npm start`) it also runs the background work of the worker. */
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         ClaimsModule,
         StatsModule,
         DashboardModule,
+        PagesModule,
         HealthModule,
         DemoModule,
         ...(config.runWorker ? backgroundModules(config) : []),

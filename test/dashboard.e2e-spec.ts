@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { assertChromium, CHROMIUM, CHROMIUM_ARGS } from './support/browser';
 import {
   bureauToken,
   insertRedemption,
@@ -14,7 +15,6 @@ import {
 import { ApiClient } from './support/http';
 import { bootTestApp, TEST_ADMIN, TestApp } from './support/test-app';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'dashboard.png');
 const OVERVIEW_SCREENSHOT = join(ARTIFACTS, 'dashboard-overview.png');
@@ -77,11 +77,7 @@ describe('Dashboard in headless Chromium', () => {
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's chromium package (npm test does so when run as root: apt-get install -y chromium)`,
-      );
-    }
+    assertChromium();
     app = await bootTestApp();
     api = new ApiClient(app.baseUrl);
     bureau = await bureauToken(api);
@@ -126,16 +122,7 @@ describe('Dashboard in headless Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     });
     context.on('request', (request) => {
       if (!request.url().startsWith(app.baseUrl)) foreignRequests.push(request.url());

@@ -85,4 +85,26 @@ describe('merchants', () => {
     const missing = await api.get('/api/v1/merchants/00000000-0000-4000-8000-000000000000', { token: bureau });
     expect(missing.status).toBe(404);
   });
+
+  it('lists active merchants publicly in the directory: name and themes only, by theme', async () => {
+    const listed = (await makeMerchant(api, bureau, { name: '目录商户 Directory shop', themes: ['farm-goods'] })).merchant;
+    const hidden = (await makeMerchant(api, bureau, { themes: ['farm-goods'] })).merchant;
+    await api.patch(`/api/v1/merchants/${hidden.id}`, { status: 'suspended' }, { token: bureau });
+    const other = (await makeMerchant(api, bureau, { themes: ['autos'] })).merchant;
+
+    const directory = await api.get<Page<{ id: string; name: string; themes: string[] }>>(
+      '/api/v1/merchants/directory?theme=farm-goods&limit=500',
+    );
+    expect(directory.status).toBe(200);
+    expect(directory.body.items).toContainEqual({ id: listed.id, name: '目录商户 Directory shop', themes: ['farm-goods'] });
+    const ids = directory.body.items.map((m) => m.id);
+    expect(ids).not.toContain(hidden.id);
+    expect(ids).not.toContain(other.id);
+    expect(directory.body.total).toBe(directory.body.items.length);
+    expect(JSON.stringify(directory.body)).not.toMatch(/settlementAccount|accountNumber|outstanding/);
+
+    const bad = await api.get<ErrorBody>('/api/v1/merchants/directory?theme=nonsense');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+  });
 });

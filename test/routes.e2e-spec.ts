@@ -26,6 +26,9 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'GET /metrics': 'public',
   'GET /dashboard': 'public',
   'GET /dashboard/assets/:name': 'public',
+  'GET /wallet': 'public',
+  'GET /cashier': 'public',
+  'GET /pages/assets/:name': 'public',
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/logout': STAFF,
   'POST /api/v1/auth/password': STAFF,
@@ -47,6 +50,7 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'POST /api/v1/approvals/:id/reject': ['operator'],
   'POST /api/v1/merchants': ['operator'],
   'GET /api/v1/merchants': ['operator', 'finance', 'auditor'],
+  'GET /api/v1/merchants/directory': 'public',
   'GET /api/v1/merchants/:id': ['operator', 'finance', 'auditor'],
   'PATCH /api/v1/merchants/:id': ['operator'],
   'POST /api/v1/merchants/:id/keys': ['operator', 'merchant'],
@@ -100,7 +104,7 @@ interface Route {
 /** Every route the application serves through Nest, with its @Roles/@Public metadata, read from the app itself. */
 function routesOf(t: TestApp): Route[] {
   const reflector = new Reflector();
-  const excluded = new Set(['health', 'metrics', 'dashboard']);
+  const excluded = new Set(['health', 'metrics', 'dashboard', 'wallet', 'cashier', 'pages']);
   const routes: Route[] = [];
   for (const module of t.app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {

@@ -36,7 +36,7 @@ describe('security headers', () => {
     for (const answer of [login, registered, key, wallet, walletItem]) expect(answer.headers.get('cache-control')).toBe('no-store');
   });
 
-  it.each(['/api/v1/campaigns', '/health/live', '/docs', '/dashboard', '/admin/queues', '/api/v1/no-such-route'])(
+  it.each(['/api/v1/campaigns', '/health/live', '/docs', '/dashboard', '/wallet', '/cashier', '/admin/queues', '/api/v1/no-such-route'])(
     'sends the usual security headers, a content security policy and frame protection on %s',
     async (path) => {
       const answer = await api.get(path);

@@ -5,6 +5,10 @@ import { Public } from '../auth/auth.decorators';
 import { notFound } from '../common/errors/domain-error';
 import { DashboardAssets } from './dashboard.assets';
 
+// ECharts writes inline styles into its tooltips, hence 'unsafe-inline' for styles only.
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
 /**
  * The bureau's dashboard page. The page and its scripts are public and hold no data: the
  * page shows a login form, signs in through POST /api/v1/auth/login and reads every figure
@@ -31,18 +35,6 @@ export class DashboardController {
   }
 
   private send(reply: FastifyReply, name: string): void {
-    const asset = this.assets.get(name);
-    if (!asset) throw notFound('asset', name);
-    void reply
-      .type(asset.contentType)
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('X-Frame-Options', 'DENY')
-      .header('Referrer-Policy', 'no-referrer')
-      // ECharts writes inline styles into its tooltips, hence 'unsafe-inline' for styles only.
-      .header(
-        'Content-Security-Policy',
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-      )
-      .send(asset.body);
+    this.assets.send(reply, name, CONTENT_SECURITY_POLICY);
   }
 }

@@ -44,6 +44,11 @@ export function toMerchantSnapshot(merchant: Merchant) {
   };
 }
 
+/** What anyone may see of a merchant (GET /merchants/directory): where a voucher can be used. */
+export function toDirectoryEntry(merchant: Merchant) {
+  return { id: merchant.id, name: merchant.name, themes: merchant.themes };
+}
+
 /** What the API shows of an API key: never the key nor its hash. */
 export function toApiKeyView(key: MerchantApiKey) {
   return {

@@ -2,12 +2,19 @@ import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Qu
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentAuditContext } from '../audit/audit-context';
 import type { AuditContext } from '../audit/audit.types';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { CurrentPrincipal, Public, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { forbidden } from '../common/errors/domain-error';
 import { uuidParam } from '../common/validation/params';
-import { CreateApiKeyDto, CreateMerchantDto, HoldMerchantDto, ListMerchantsQuery, UpdateMerchantDto } from './dto/merchant.dto';
-import { toApiKeyView, toMerchantView } from './merchant.view';
+import {
+  CreateApiKeyDto,
+  CreateMerchantDto,
+  HoldMerchantDto,
+  ListMerchantsQuery,
+  MerchantDirectoryQuery,
+  UpdateMerchantDto,
+} from './dto/merchant.dto';
+import { toApiKeyView, toDirectoryEntry, toMerchantView } from './merchant.view';
 import { MerchantsService } from './merchants.service';
 
 @ApiTags('merchants')
@@ -30,6 +37,14 @@ export class MerchantsController {
   async list(@Query() query: ListMerchantsQuery) {
     const page = await this.merchants.list(query);
     return { items: await this.merchants.views(page.items), total: page.total };
+  }
+
+  /** Anyone: the active merchants (name and themes only), so residents can see where a voucher can be used. */
+  @Public()
+  @Get('directory')
+  async directory(@Query() query: MerchantDirectoryQuery) {
+    const page = await this.merchants.list({ ...query, status: 'active' });
+    return { items: page.items.map(toDirectoryEntry), total: page.total };
   }
 
   @Roles('operator', 'finance', 'auditor')

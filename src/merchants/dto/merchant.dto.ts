@@ -63,6 +63,13 @@ export class ListMerchantsQuery extends PaginationQuery {
   outstanding?: 'true';
 }
 
+/** The public directory: active merchants only, optionally one theme's. */
+export class MerchantDirectoryQuery extends PaginationQuery {
+  @IsOptional()
+  @IsIn(THEMES)
+  theme?: Theme;
+}
+
 export class CreateApiKeyDto {
   /** Which till or device the key is for, e.g. "till 2". */
   @IsText({ max: 100 })
