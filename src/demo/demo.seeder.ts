@@ -3,6 +3,7 @@ import { systemAuditContext } from '../audit/audit-context';
 import { generatePassword } from '../auth/passwords';
 import { STAFF_ROLES } from '../auth/principal';
 import { CampaignsService } from '../campaigns/campaigns.service';
+import { RoundsService } from '../campaigns/rounds.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { StaffService } from '../staff/staff.service';
 import { DEMO_PROGRAMME, demoMerchants } from './demo-programme';
@@ -17,6 +18,7 @@ export class DemoSeeder {
 
   constructor(
     private readonly campaigns: CampaignsService,
+    private readonly rounds: RoundsService,
     private readonly merchants: MerchantsService,
     private readonly staff: StaffService,
   ) {}
@@ -36,15 +38,19 @@ export class DemoSeeder {
         endsAt: at(335 * 24 * 3600_000),
       });
       for (const round of plan.rounds) {
-        await this.campaigns.createRound(campaign.id, {
-          name: round.name,
-          claimOpensAt: at(round.opensIn),
-          claimClosesAt: at(round.closesIn),
-          perResidentLimit: round.perResidentLimit,
-          voucherValidFrom: at(round.opensIn),
-          voucherValidUntil: at(round.opensIn + round.validFor),
-          denominations: round.denominations,
-        });
+        await this.rounds.create(
+          campaign.id,
+          {
+            name: round.name,
+            claimOpensAt: at(round.opensIn),
+            claimClosesAt: at(round.closesIn),
+            perResidentLimit: round.perResidentLimit,
+            voucherValidFrom: at(round.opensIn),
+            voucherValidUntil: at(round.opensIn + round.validFor),
+            denominations: round.denominations,
+          },
+          SEEDING,
+        );
       }
       await this.campaigns.publish(campaign.id, SEEDING);
     }

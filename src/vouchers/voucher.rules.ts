@@ -26,5 +26,11 @@ export interface Validity {
  */
 export function validityFromClaim(claimedAt: Date, validDays: number, zone: string): Validity {
   const claimDay = DateTime.fromJSDate(claimedAt).setZone(zone).startOf('day');
-  return { validFrom: claimedAt, validUntil: claimDay.plus({ days: validDays + 1 }).startOf('day').toJSDate() };
+  return {
+    validFrom: claimedAt,
+    validUntil: claimDay
+      .plus({ days: validDays + 1 })
+      .startOf('day')
+      .toJSDate(),
+  };
 }
