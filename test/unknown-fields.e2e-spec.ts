@@ -9,6 +9,7 @@ import {
   campaignInput,
   makeCampaign,
   makeMerchant,
+  makeRound,
   merchantInput,
   merchantToken,
   residentToken,
@@ -65,6 +66,7 @@ describe('fields named like Object.prototype properties', () => {
                (SELECT count(*) FROM vouchers) AS vouchers, (SELECT count(*) FROM redemptions) AS redemptions,
                (SELECT count(*) FROM settlement_runs) AS runs, (SELECT count(*) FROM idempotency_keys) AS keys,
                (SELECT string_agg(name || budget || status, ',' ORDER BY id) FROM campaigns) AS campaign_state,
+               (SELECT string_agg(name || status, ',' ORDER BY id) FROM rounds) AS round_state,
                (SELECT string_agg(name || status || array_to_string(themes, '+'), ',' ORDER BY id) FROM merchants) AS merchant_state`)
     )[0];
 
@@ -75,6 +77,8 @@ describe('fields named like Object.prototype properties', () => {
     api = new ApiClient(t.baseUrl);
     const bureau = await bureauToken(api);
     const campaignId = (await makeCampaign(api, bureau, {}, false)).id;
+    const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+    const roundId = (await makeRound(api, bureau, campaignId, { claimOpensAt: inAnHour, voucherValidFrom: inAnHour })).id;
     const merchantId = (await makeMerchant(api, bureau)).merchant.id;
     const merchant = merchantToken(merchantId);
     const idempotent = () => ({ 'idempotency-key': randomUUID() });
@@ -96,6 +100,11 @@ describe('fields named like Object.prototype properties', () => {
       [`POST ${p}/campaigns`]: { token: bureau, body: () => campaignInput(), nested: [] },
       [`PATCH ${p}/campaigns/${campaignId}`]: { token: bureau, body: () => ({ name: 'renamed' }), nested: [] },
       [`POST ${p}/campaigns/${campaignId}/rounds`]: { token: bureau, body: () => roundInput(), nested: ['denominations.0'] },
+      [`PATCH ${p}/rounds/${roundId}`]: {
+        token: bureau,
+        body: () => ({ name: 'renamed', denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 10 }] }),
+        nested: ['denominations.0'],
+      },
       [`POST ${p}/claims`]: { token: residentToken('resident-1'), body: () => ({ denominationId: randomUUID() }), nested: [] },
       [`POST ${p}/merchants`]: { token: bureau, body: () => merchantInput(), nested: ['settlementAccount'] },
       [`PATCH ${p}/merchants/${merchantId}`]: { token: bureau, body: () => ({ themes: ['autos'] }), nested: [] },
