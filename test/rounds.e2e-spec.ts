@@ -2,7 +2,7 @@ import type { CampaignView, RoundView } from '../src/campaigns/campaign.view';
 import { validityFromClaim } from '../src/vouchers/voucher.rules';
 import type { VoucherView } from '../src/vouchers/voucher.view';
 import { claimBurst, residentsNamed, tally } from './support/claim-burst';
-import { bureauToken, claimAs, makeCampaign, makeRound, residentToken, roundInput } from './support/factories';
+import { bureauToken, claimAs, insertVouchers, makeCampaign, makeRound, residentToken, roundInput } from './support/factories';
 import { ApiClient, ErrorBody } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
 
@@ -150,6 +150,22 @@ describe('round edits, cancel and close', () => {
         )
       ).status,
     ).toBe(201);
+  });
+
+  it('neither edits nor cancels a round that already has a voucher, even before its window opens', async () => {
+    const campaign = await makeCampaign(api, bureau, { budget: 100_000 });
+    const round = await makeRound(
+      api,
+      bureau,
+      campaign.id,
+      upcoming({ denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 10 }] }),
+    );
+    // As if Redis had admitted a claim under a window that opened earlier.
+    await insertVouchers(t.db, round.denominations[0].id, [new Date()]);
+    for (const refused of [await patch(round.id, { name: 'x' }), await act(round.id, 'cancel')]) {
+      expect({ status: refused.status, code: (refused.body as unknown as ErrorBody).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    }
+    expect((await campaignRow(campaign.id)).allocated).toBe(10_000);
   });
 
   it('refuses to close a round that has not opened', async () => {

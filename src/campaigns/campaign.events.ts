@@ -12,8 +12,8 @@ export const CampaignEvents = {
   roundCreated: 'campaign.round-created',
   /** A round was edited, cancelled or closed: its Redis state is rebuilt from PostgreSQL. */
   roundChanged: 'campaign.round-changed',
-  /** A round is about to close: admission stops now, before the close waits for claims in flight. */
-  roundClosing: 'campaign.round-closing',
+  /** A round is about to be edited, cancelled or closed: admission stops now, before the change waits for claims in flight. */
+  roundChanging: 'campaign.round-changing',
 } as const;
 
 export interface CampaignChangedEvent {

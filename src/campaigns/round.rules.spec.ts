@@ -37,6 +37,13 @@ describe('round lifecycle rules', () => {
     expect(codeOf(() => assertRoundMay('close', active, opensAt))).toBeUndefined();
   });
 
+  it('edits and cancels no round with a voucher stored, whatever the clock says; closes it', () => {
+    const active = { status: 'active' as const, claimOpensAt: opensAt };
+    expect(codeOf(() => assertRoundMay('edit', active, before, 1))).toBe('INVALID_STATE');
+    expect(codeOf(() => assertRoundMay('cancel', active, before, 1))).toBe('INVALID_STATE');
+    expect(codeOf(() => assertRoundMay('close', active, opensAt, 1))).toBeUndefined();
+  });
+
   it('never moves a cancelled or closed round again', () => {
     for (const status of ['cancelled', 'closed'] as const) {
       for (const action of ['edit', 'cancel', 'close'] as const) {

@@ -5,11 +5,17 @@ import type { RoundStatus } from './round.entity';
 export type RoundAction = 'edit' | 'cancel' | 'close';
 
 /**
- * Edits and cancels happen before the round's claim window opens (nobody can hold one of its
- * vouchers yet); a close after it opened. Only an active round moves: cancelled and closed
+ * Edits and cancels happen before the round's claim window opens, while nobody holds one of
+ * its vouchers (`storedVouchers`, when known: claims admitted just as the window opened make
+ * it too late); a close after it opened. Only an active round moves: cancelled and closed
  * are final.
  */
-export function assertRoundMay(action: RoundAction, round: { status: RoundStatus; claimOpensAt: Date }, now: Date): void {
+export function assertRoundMay(
+  action: RoundAction,
+  round: { status: RoundStatus; claimOpensAt: Date },
+  now: Date,
+  storedVouchers = 0,
+): void {
   if (round.status !== 'active') throw new DomainError('INVALID_STATE', `The round is ${round.status}: it cannot be ${ACTED[action]}`);
   const opened = round.claimOpensAt.getTime() <= now.getTime();
   if (action === 'close' && !opened) {
@@ -20,6 +26,9 @@ export function assertRoundMay(action: RoundAction, round: { status: RoundStatus
       'INVALID_STATE',
       `The round’s claim window opened at ${round.claimOpensAt.toISOString()}: it can only be closed now`,
     );
+  }
+  if (action !== 'close' && storedVouchers > 0) {
+    throw new DomainError('INVALID_STATE', `${storedVouchers} vouchers of the round are already claimed: it can only be closed now`);
   }
 }
 

@@ -15,7 +15,7 @@ import { toRoundView } from './campaign.view';
 import { Denomination } from './denomination.entity';
 import { CreateRoundDto } from './dto/campaign.dto';
 import { Round } from './round.entity';
-import { assertRoundMay, editedRound, returnedQuantity, RoundBody, RoundEdit, roundAllocation } from './round.rules';
+import { assertRoundMay, editedRound, returnedQuantity, RoundAction, RoundBody, RoundEdit, roundAllocation } from './round.rules';
 
 const subjectOf = (roundId: string) => ({ type: 'round', id: roundId });
 
@@ -73,9 +73,7 @@ export class RoundsService {
    * position (see UpdateRoundDto); the difference in face value is allocated or given back.
    */
   async update(id: string, edit: RoundEdit, context: AuditContext): Promise<Round> {
-    const updated = await this.uow.run(async (manager) => {
-      const round = await lockedRound(manager, id);
-      assertRoundMay('edit', round, new Date());
+    return this.change(id, 'edit', async (manager, round) => {
       const campaign = await lockedCampaign(manager, round.campaignId);
       assertCampaignTakesRounds(campaign);
       const next = editedRound(round, edit);
@@ -92,42 +90,54 @@ export class RoundsService {
       });
       return saved;
     });
-    await this.announce<RoundChangedEvent>(CampaignEvents.roundChanged, { roundId: id });
-    return updated;
   }
 
   /** Before the window opens: `cancelled`, and its whole allocation back to the campaign. */
   async cancel(id: string, context: AuditContext): Promise<Round> {
-    const cancelled = await this.uow.run(async (manager) => {
-      const round = await lockedRound(manager, id);
-      assertRoundMay('cancel', round, new Date());
-      return this.end(manager, round, 'cancel', new Map(), context);
-    });
-    await this.announce<RoundChangedEvent>(CampaignEvents.roundChanged, { roundId: id });
-    return cancelled;
+    return this.change(id, 'cancel', (manager, round, stored) => this.end(manager, round, 'cancel', stored, context));
   }
 
   /**
    * After the window opened: `closed`, and the face value of the stock no voucher was stored
-   * for back to the campaign. Admission stops in Redis first (CampaignEvents.roundClosing),
-   * so no claim is admitted while the close waits; the round's lock then waits for the
-   * vouchers being written and refuses every later one (migration RoundLifecycle), so what
-   * it counts is final: returned = quantity − vouchers stored, per denomination. Claims that
-   * Redis admitted but PostgreSQL refused answer ROUND_NOT_OPEN and give their stock back here.
+   * for back to the campaign: returned = quantity − vouchers stored, per denomination (see
+   * `change` for why that count is final). Claims that Redis admitted but PostgreSQL refused
+   * answer ROUND_NOT_OPEN, their stock among what is given back.
    */
   async close(id: string, context: AuditContext): Promise<Round> {
+    return this.change(id, 'close', (manager, round, stored) => this.end(manager, round, 'close', stored, context));
+  }
+
+  /**
+   * Makes a change to the round atomic with claim admission. Admission stops in Redis first
+   * (CampaignEvents.roundChanging), so no claim is admitted while the change waits; the
+   * round's lock then waits for the vouchers being written and holds back every later one,
+   * which then finds the round as the change left it (migration RoundLifecycle). So the
+   * vouchers counted under the lock are all the round has, and an edit or cancel finding any
+   * (claims admitted as the window opened) is too late. Afterwards, whether the change was
+   * made or refused, the claim engine reloads the round from PostgreSQL.
+   */
+  private async change(
+    id: string,
+    action: RoundAction,
+    work: (manager: EntityManager, round: Round, stored: ReadonlyMap<string, number>) => Promise<Round>,
+  ): Promise<Round> {
     const current = await this.uow.manager.findOneBy(Round, { id });
     if (!current) throw notFound('round', id);
-    assertRoundMay('close', current, new Date());
-    await this.announce<RoundChangedEvent>(CampaignEvents.roundClosing, { roundId: id });
+    assertRoundMay(action, current, new Date());
+    await this.announce<RoundChangedEvent>(CampaignEvents.roundChanging, { roundId: id });
     try {
       return await this.uow.run(async (manager) => {
         const round = await lockedRound(manager, id);
-        assertRoundMay('close', round, new Date());
-        return this.end(manager, round, 'close', await this.vouchers.storedPerDenomination(manager, id), context);
+        const stored = await this.vouchers.storedPerDenomination(manager, id);
+        assertRoundMay(
+          action,
+          round,
+          new Date(),
+          [...stored.values()].reduce((sum, n) => sum + n, 0),
+        );
+        return work(manager, round, stored);
       });
     } finally {
-      // Closed: the state shows it. Not closed after all: admission resumes.
       await this.announce<RoundChangedEvent>(CampaignEvents.roundChanged, { roundId: id });
     }
   }

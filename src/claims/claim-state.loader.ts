@@ -101,8 +101,9 @@ export class ClaimStateLoader {
     await this.load(event.roundId);
   }
 
-  @OnEvent(CampaignEvents.roundClosing, { async: true, promisify: true })
-  async onRoundClosing(event: RoundChangedEvent): Promise<void> {
+  /** Until the roundChanged that follows, the round admits nothing. */
+  @OnEvent(CampaignEvents.roundChanging, { async: true, promisify: true })
+  async onRoundChanging(event: RoundChangedEvent): Promise<void> {
     await this.ledger.stopAdmission(event.roundId);
   }
 

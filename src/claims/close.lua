@@ -1,5 +1,6 @@
--- Stops admission to a round that is being closed, atomically with claim.lua: a claim decided
--- after this step is refused (ROUND_NOT_OPEN), one decided before it holds its reservation.
+-- Stops admission to a round about to be edited, cancelled or closed, atomically with claim.lua:
+-- a claim decided after this step is refused (ROUND_NOT_OPEN), one decided before it holds its
+-- reservation. The reload that follows the change writes the round's state afresh.
 -- Nothing is written when the round has no state (a later load reads the round as PostgreSQL has it).
 -- KEYS: 1
 -- KEYS[1] round meta hash
