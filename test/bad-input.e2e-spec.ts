@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { API_PREFIX } from '../src/app.factory';
-import { bureauToken, campaignInput, makeCampaign, makeMerchant, merchantInput, merchantToken, roundInput } from './support/factories';
+import {
+  bureauToken,
+  campaignInput,
+  makeCampaign,
+  makeMerchant,
+  makeRound,
+  merchantInput,
+  merchantToken,
+  roundInput,
+} from './support/factories';
 import { ApiClient } from './support/http';
 import { bootTestApp, TestApp, TEST_ADMIN } from './support/test-app';
 import {
@@ -307,7 +316,9 @@ describe('malformed text', () => {
     bureau = await bureauToken(api);
     const campaignId = (await makeCampaign(api, bureau, {}, false)).id;
     merchantId = (await makeMerchant(api, bureau)).merchant.id;
-    samples = writeRouteSamples({ bureau, campaignId, merchantId });
+    const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+    const roundId = (await makeRound(api, bureau, campaignId, { claimOpensAt: inAnHour, voucherValidFrom: inAnHour })).id;
+    samples = writeRouteSamples({ bureau, campaignId, merchantId, roundId });
     // The one exception filter logs a stack only for a failure of ours (a 5xx).
     loggedErrors = jest.spyOn(Logger.prototype, 'error');
   });

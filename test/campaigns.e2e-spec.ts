@@ -82,7 +82,7 @@ describe('campaigns and rounds', () => {
     const before = await stored();
     const below = await edit({ budget: 599_999 });
     expect({ status: below.status, code: below.body.code }).toEqual({ status: 422, code: 'BUDGET_EXCEEDED' });
-    const early = await edit({ endsAt: new Date(Date.parse(round.voucherValidUntil) - 1000).toISOString() });
+    const early = await edit({ endsAt: new Date(Date.parse(round.voucherValidUntil!) - 1000).toISOString() });
     expect({ status: early.status, code: early.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     for (const body of [{ name: 'Renamed' }, { startsAt: new Date().toISOString() }, { name: 'Renamed', budget: 700_000 }]) {
       const refused = await edit(body);
@@ -91,7 +91,7 @@ describe('campaigns and rounds', () => {
     expect(await stored()).toEqual(before);
 
     expect((await edit({ budget: 600_000 })).body).toMatchObject({ budget: 600_000, allocated: 600_000 });
-    const endsAt = new Date(Date.parse(round.voucherValidUntil) + 86_400_000).toISOString();
+    const endsAt = new Date(Date.parse(round.voucherValidUntil!) + 86_400_000).toISOString();
     const moved = await edit({ budget: 2_000_000, endsAt, description: '延长一天' });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({
@@ -242,7 +242,7 @@ describe('campaign and round dates', () => {
   it("refuses to move a draft's end before a round's claim window closes or its vouchers expire, and keeps the old end", async () => {
     const campaign = await makeCampaign(api, bureau, {}, false);
     const round = await makeRound(api, bureau, campaign.id);
-    for (const endsAt of [new Date(Date.parse(round.claimClosesAt) - 60_000), new Date(Date.parse(round.voucherValidUntil) - 60_000)]) {
+    for (const endsAt of [new Date(Date.parse(round.claimClosesAt) - 60_000), new Date(Date.parse(round.voucherValidUntil!) - 60_000)]) {
       const moved = await api.patch(`/api/v1/campaigns/${campaign.id}`, { endsAt: endsAt.toISOString() }, { token: bureau });
       expect({ status: moved.status, code: moved.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     }

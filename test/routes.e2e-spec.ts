@@ -43,6 +43,9 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'POST /api/v1/campaigns/:id/close': ['operator'],
   'POST /api/v1/campaigns/:id/rounds': ['operator'],
   'GET /api/v1/rounds/:id': 'public',
+  'PATCH /api/v1/rounds/:id': ['operator'],
+  'POST /api/v1/rounds/:id/cancel': ['operator'],
+  'POST /api/v1/rounds/:id/close': ['operator'],
   // Four-eyes requests: every staff member reads them; the campaign kinds are operators' to decide.
   'GET /api/v1/approvals': STAFF,
   'GET /api/v1/approvals/:id': STAFF,

@@ -1,5 +1,5 @@
 import { API_PREFIX } from '../src/app.factory';
-import { bureauToken, makeCampaign, makeMerchant } from './support/factories';
+import { bureauToken, makeCampaign, makeMerchant, makeRound } from './support/factories';
 import { ApiClient } from './support/http';
 import { bootTestApp, TestApp } from './support/test-app';
 import { declaredRoute, LIFTED_RATE_LIMITS, RouteSample, writeRoutesWithBody, writeRouteSamples } from './support/write-routes';
@@ -7,6 +7,7 @@ import { declaredRoute, LIFTED_RATE_LIMITS, RouteSample, writeRoutesWithBody, wr
 /** Where a write route's body nests objects of its own, as paths into its sample body. */
 const NESTED: Record<string, string[]> = {
   [`POST /${API_PREFIX}/campaigns/:id/rounds`]: ['denominations.0'],
+  [`PATCH /${API_PREFIX}/rounds/:id`]: ['denominations.0'],
   [`POST /${API_PREFIX}/merchants`]: ['settlementAccount'],
 };
 
@@ -35,6 +36,7 @@ describe('fields named like Object.prototype properties', () => {
                (SELECT count(*) FROM vouchers) AS vouchers, (SELECT count(*) FROM redemptions) AS redemptions,
                (SELECT count(*) FROM settlement_runs) AS runs, (SELECT count(*) FROM idempotency_keys) AS keys,
                (SELECT string_agg(name || budget || status, ',' ORDER BY id) FROM campaigns) AS campaign_state,
+               (SELECT string_agg(name || status, ',' ORDER BY id) FROM rounds) AS round_state,
                (SELECT string_agg(name || status || array_to_string(themes, '+') || coalesce(hold_reason, ''), ',' ORDER BY id) FROM merchants) AS merchant_state`)
     )[0];
 
@@ -43,8 +45,10 @@ describe('fields named like Object.prototype properties', () => {
     api = new ApiClient(t.baseUrl);
     const bureau = await bureauToken(api);
     const campaignId = (await makeCampaign(api, bureau, {}, false)).id;
+    const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+    const roundId = (await makeRound(api, bureau, campaignId, { claimOpensAt: inAnHour, voucherValidFrom: inAnHour })).id;
     const merchantId = (await makeMerchant(api, bureau)).merchant.id;
-    routes = writeRouteSamples({ bureau, campaignId, merchantId });
+    routes = writeRouteSamples({ bureau, campaignId, merchantId, roundId });
   });
   afterAll(() => t.close());
 

@@ -1,4 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
+import { validityFromClaim } from '../vouchers/voucher.rules';
 import type { CampaignStatus } from './campaign.entity';
 
 export const MAX_DENOMINATIONS = 20;
@@ -6,25 +7,47 @@ export const MAX_QUANTITY = 1_000_000;
 /** 1,000,000 yuan: with MAX_QUANTITY and MAX_DENOMINATIONS a round's total stays an exact JS integer. */
 export const MAX_FACE_VALUE = 100_000_000;
 export const MAX_PER_RESIDENT_LIMIT = 100;
+export const MAX_VALID_DAYS = 366;
 
 export interface Period {
   startsAt: Date;
   endsAt: Date;
 }
 
-export interface RoundSchedule {
+/** How long a round's vouchers are valid: a fixed period, or `voucherValidDays` counted from each claim (exactly one). */
+export interface RoundValidity {
+  voucherValidFrom: Date | null;
+  voucherValidUntil: Date | null;
+  voucherValidDays: number | null;
+}
+
+export interface RoundWindow extends RoundValidity {
   claimOpensAt: Date;
   claimClosesAt: Date;
-  voucherValidFrom: Date;
-  voucherValidUntil: Date;
+}
+
+export interface RoundSchedule extends RoundWindow {
   denominations: ReadonlyArray<{ faceValue: number; minSpend: number; quantity: number }>;
 }
 
-function invalid(problems: Array<{ field: string; problem: string }>): DomainError {
+interface Problem {
+  field: string;
+  problem: string;
+}
+
+function invalid(problems: Problem[]): DomainError {
   return new DomainError(
     'VALIDATION_FAILED',
     problems.map((p) => `${p.field}: ${p.problem}`).join('; '),
     problems.map((p) => ({ field: p.field, problems: [p.problem] })),
+  );
+}
+
+export function budgetExceeded(campaign: { budget: number; allocated: number }, wanted: number): DomainError {
+  return new DomainError(
+    'BUDGET_EXCEEDED',
+    `Campaign budget is ${campaign.budget} fen with ${campaign.allocated} fen allocated; ${wanted} fen more does not fit`,
+    { budget: campaign.budget, allocated: campaign.allocated, requested: wanted },
   );
 }
 
@@ -33,24 +56,56 @@ export function assertCampaignPeriod(period: Period): void {
 }
 
 /**
- * A round must sit inside its campaign: the claim window and the vouchers' validity within
- * the campaign's dates, each period the right way round, and every voucher's minimum spend
- * at least its face value (so the payable amount is never negative).
+ * The earliest and latest instants any voucher of the round can be valid: the fixed period,
+ * or, counted from the claims, from the window's opening to the end of the last claimable
+ * moment's Nth day.
  */
-export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule): void {
-  const problems: Array<{ field: string; problem: string }> = [];
+export function validityBounds(round: RoundWindow, zone: string): { from: Date; until: Date } {
+  if (round.voucherValidDays !== null) {
+    return { from: round.claimOpensAt, until: validityFromClaim(round.claimClosesAt, round.voucherValidDays, zone).validUntil };
+  }
+  return { from: round.voucherValidFrom!, until: round.voucherValidUntil! };
+}
+
+/** Either a whole fixed period or a number of days, never both, never neither. */
+function validityFormProblems(round: RoundValidity): Problem[] {
+  const fixed = round.voucherValidFrom !== null || round.voucherValidUntil !== null;
+  if (round.voucherValidDays !== null) {
+    return fixed ? [{ field: 'voucherValidDays', problem: 'give either voucherValidDays or voucherValidFrom and voucherValidUntil' }] : [];
+  }
+  return [
+    ...(round.voucherValidFrom === null ? [{ field: 'voucherValidFrom', problem: 'required unless voucherValidDays is given' }] : []),
+    ...(round.voucherValidUntil === null ? [{ field: 'voucherValidUntil', problem: 'required unless voucherValidDays is given' }] : []),
+  ];
+}
+
+/**
+ * A round must sit inside its campaign: the claim window and the vouchers' validity (see
+ * validityBounds; `zone` is the campaign time zone) within the campaign's dates, each period
+ * the right way round, and every voucher's minimum spend at least its face value (so the
+ * payable amount is never negative).
+ */
+export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule, zone: string): void {
+  const problems = validityFormProblems(round);
+  if (problems.length > 0) throw invalid(problems);
+  const validity = validityBounds(round, zone);
+  const fixed = round.voucherValidDays === null;
   if (round.claimClosesAt <= round.claimOpensAt) problems.push({ field: 'claimClosesAt', problem: 'must be after claimOpensAt' });
-  if (round.voucherValidUntil <= round.voucherValidFrom)
-    problems.push({ field: 'voucherValidUntil', problem: 'must be after voucherValidFrom' });
+  if (fixed && validity.until <= validity.from) problems.push({ field: 'voucherValidUntil', problem: 'must be after voucherValidFrom' });
   // A voucher claimed in the window's last minute must still be spendable: validity lasts at least as long as the window.
-  if (round.voucherValidUntil < round.claimClosesAt)
+  if (fixed && validity.until < round.claimClosesAt)
     problems.push({ field: 'voucherValidUntil', problem: 'must not be before claimClosesAt' });
   if (round.claimOpensAt < campaign.startsAt) problems.push({ field: 'claimOpensAt', problem: 'must not be before the campaign starts' });
   if (round.claimClosesAt > campaign.endsAt) problems.push({ field: 'claimClosesAt', problem: 'must not be after the campaign ends' });
-  if (round.voucherValidFrom < campaign.startsAt)
+  if (fixed && validity.from < campaign.startsAt)
     problems.push({ field: 'voucherValidFrom', problem: 'must not be before the campaign starts' });
-  if (round.voucherValidUntil > campaign.endsAt)
-    problems.push({ field: 'voucherValidUntil', problem: 'must not be after the campaign ends' });
+  if (validity.until > campaign.endsAt) {
+    problems.push(
+      fixed
+        ? { field: 'voucherValidUntil', problem: 'must not be after the campaign ends' }
+        : { field: 'voucherValidDays', problem: `a voucher claimed at claimClosesAt would be valid past the campaign's end` },
+    );
+  }
   round.denominations.forEach((d, i) => {
     if (d.minSpend < d.faceValue) problems.push({ field: `denominations.${i}.minSpend`, problem: 'must be at least faceValue' });
   });
@@ -61,11 +116,12 @@ export function assertRoundFitsCampaign(campaign: Period, round: RoundSchedule):
  * A campaign's dates must keep holding its rounds (checked when they change): no round's
  * claim window or voucher validity may fall outside them, as when the round was created.
  */
-export function assertPeriodHoldsRounds(period: Period, rounds: ReadonlyArray<Omit<RoundSchedule, 'denominations'>>): void {
+export function assertPeriodHoldsRounds(period: Period, rounds: readonly RoundWindow[], zone: string): void {
   if (rounds.length === 0) return;
-  const firstStart = Math.min(...rounds.flatMap((r) => [r.claimOpensAt.getTime(), r.voucherValidFrom.getTime()]));
-  const lastEnd = Math.max(...rounds.flatMap((r) => [r.claimClosesAt.getTime(), r.voucherValidUntil.getTime()]));
-  const problems: Array<{ field: string; problem: string }> = [];
+  const bounds = rounds.map((r) => ({ round: r, validity: validityBounds(r, zone) }));
+  const firstStart = Math.min(...bounds.flatMap((b) => [b.round.claimOpensAt.getTime(), b.validity.from.getTime()]));
+  const lastEnd = Math.max(...bounds.flatMap((b) => [b.round.claimClosesAt.getTime(), b.validity.until.getTime()]));
+  const problems: Problem[] = [];
   if (period.startsAt.getTime() > firstStart)
     problems.push({ field: 'startsAt', problem: `must not be after its rounds begin (${new Date(firstStart).toISOString()})` });
   if (period.endsAt.getTime() < lastEnd)
@@ -108,8 +164,8 @@ const EDITABLE: Record<CampaignStatus, ReadonlyArray<keyof CampaignEdit>> = {
 };
 
 /** The fields given, without those left out (a DTO instance defines every field; null means "not given" too). */
-export function editOf(change: CampaignEdit): CampaignEdit {
-  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined && value !== null));
+export function editOf<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined && value !== null)) as Partial<T>;
 }
 
 /** A draft may change anything, a running campaign only its budget, end and description, a closed one nothing. */

@@ -28,12 +28,15 @@ export function toDenominationView(denomination: Denomination, remaining?: numbe
     faceValue: denomination.faceValue,
     minSpend: denomination.minSpend,
     quantity: denomination.quantity,
+    /** Stock given back to the budget by a cancel or close. */
+    returnedQuantity: denomination.returnedQuantity,
     ...(remaining === undefined ? {} : { remaining }),
   };
 }
 
 /** A round; `remaining` (per denomination id) is added when the caller knows live stock. */
 export function toRoundView(round: Round, remaining?: ReadonlyMap<string, number>) {
+  const denominations = round.denominations ?? [];
   return {
     id: round.id,
     campaignId: round.campaignId,
@@ -43,10 +46,14 @@ export function toRoundView(round: Round, remaining?: ReadonlyMap<string, number
     perResidentLimit: round.perResidentLimit,
     voucherValidFrom: round.voucherValidFrom,
     voucherValidUntil: round.voucherValidUntil,
+    voucherValidDays: round.voucherValidDays,
+    status: round.status,
+    /** Face value given back to the campaign budget by a cancel or close, fen. */
+    returned: denominations.reduce((sum, d) => sum + d.faceValue * d.returnedQuantity, 0),
+    endedAt: round.endedAt,
     createdAt: round.createdAt,
-    denominations: [...(round.denominations ?? [])]
-      .sort((a, b) => a.position - b.position)
-      .map((d) => toDenominationView(d, remaining?.get(d.id))),
+    updatedAt: round.updatedAt,
+    denominations: [...denominations].sort((a, b) => a.position - b.position).map((d) => toDenominationView(d, remaining?.get(d.id))),
   };
 }
 

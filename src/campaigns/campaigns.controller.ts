@@ -10,6 +10,7 @@ import { uuidParam } from '../common/validation/params';
 import type { CampaignStatus } from './campaign.entity';
 import { toCampaignView, toRoundView } from './campaign.view';
 import { CampaignOutcome, CampaignsService } from './campaigns.service';
+import { RoundsService } from './rounds.service';
 import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery, UpdateCampaignDto } from './dto/campaign.dto';
 
 /** What a caller who is not bureau staff may see of campaigns. */
@@ -32,7 +33,10 @@ function sendOutcome(reply: FastifyReply, outcome: CampaignOutcome): void {
 @ApiBearerAuth()
 @Controller('campaigns')
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignsService) {}
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly rounds: RoundsService,
+  ) {}
 
   @Roles('operator')
   @Post()
@@ -85,7 +89,7 @@ export class CampaignsController {
   @Roles('operator')
   @Post(':id/rounds')
   async createRound(@Param('id', uuidParam) id: string, @Body() body: CreateRoundDto, @CurrentAuditContext() context: AuditContext) {
-    const round = await this.campaigns.createRound(id, body, context);
+    const round = await this.rounds.create(id, body, context);
     return toRoundView(round, new Map(round.denominations.map((d) => [d.id, d.quantity])));
   }
 }

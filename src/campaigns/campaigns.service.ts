@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
@@ -8,16 +8,18 @@ import { AuditService } from '../audit/audit.service';
 import type { AuditContext } from '../audit/audit.types';
 import { DomainError, notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Campaign, CampaignStatus } from './campaign.entity';
-import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from './campaign.events';
+import { announce, CampaignChangedEvent, CampaignEvents } from './campaign.events';
+import { lockedCampaign } from './campaign.locks';
 import {
   allowedFrom,
   assertCampaignPeriod,
   assertEditable,
   assertPeriodHoldsRounds,
   assertRiseAlone,
-  assertRoundFitsCampaign,
+  budgetExceeded,
   hasEnded,
   BudgetRise,
   CampaignEdit,
@@ -26,12 +28,10 @@ import {
   PublicationTerms,
   publicationTerms,
   raisesBudget,
-  roundFaceValue,
-  STATUSES_ACCEPTING_ROUNDS,
 } from './campaign.rules';
-import { toCampaignView, toRoundView } from './campaign.view';
+import { toCampaignView } from './campaign.view';
 import { Denomination } from './denomination.entity';
-import { CreateCampaignDto, CreateRoundDto, ListCampaignsQuery } from './dto/campaign.dto';
+import { CreateCampaignDto, ListCampaignsQuery } from './dto/campaign.dto';
 import { Round } from './round.entity';
 
 export interface CampaignWithRounds {
@@ -43,14 +43,6 @@ export interface CampaignWithRounds {
 export type CampaignOutcome = { campaign: Campaign } | { approval: Approval };
 
 const subjectOf = (campaignId: string) => ({ type: 'campaign', id: campaignId });
-
-function budgetExceeded(campaign: Campaign, wanted: number): DomainError {
-  return new DomainError(
-    'BUDGET_EXCEEDED',
-    `Campaign budget is ${campaign.budget} fen with ${campaign.allocated} fen allocated; ${wanted} fen more does not fit`,
-    { budget: campaign.budget, allocated: campaign.allocated, requested: wanted },
-  );
-}
 
 function assertMayMove(campaign: Campaign, action: 'publish' | 'close'): void {
   if (!allowedFrom(action).includes(campaign.status))
@@ -72,13 +64,14 @@ export class CampaignsService implements OnModuleInit {
     private readonly events: EventEmitter2,
     private readonly audit: AuditService,
     private readonly approvals: ApprovalsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** How an approved publication or budget rise is made: re-checked against the campaign as it is now. */
   onModuleInit(): void {
     this.approvals.handle('campaign.publish', {
       apply: async (manager, approval, context) => {
-        const campaign = await this.locked(manager, approval.subjectId);
+        const campaign = await lockedCampaign(manager, approval.subjectId);
         if (!matchesTerms(campaign, approval.change as unknown as PublicationTerms)) {
           throw new DomainError(
             'INVALID_STATE',
@@ -91,7 +84,7 @@ export class CampaignsService implements OnModuleInit {
     });
     this.approvals.handle('campaign.budget_rise', {
       apply: async (manager, approval, context) => {
-        const campaign = await this.locked(manager, approval.subjectId);
+        const campaign = await lockedCampaign(manager, approval.subjectId);
         const rise = approval.change as unknown as BudgetRise;
         if (campaign.status !== 'active' || campaign.budget !== rise.from) {
           throw new DomainError(
@@ -168,13 +161,14 @@ export class CampaignsService implements OnModuleInit {
   async update(id: string, change: CampaignEdit, context: AuditContext): Promise<CampaignOutcome> {
     const edit = editOf(change);
     return this.uow.run(async (manager): Promise<CampaignOutcome> => {
-      const campaign = await this.locked(manager, id);
+      const campaign = await lockedCampaign(manager, id);
       assertEditable(campaign.status, edit);
       const next = { ...campaign, ...edit };
       assertCampaignPeriod(next);
       if (next.budget < campaign.allocated) throw budgetExceeded(next, 0);
       if (edit.startsAt !== undefined || edit.endsAt !== undefined) {
-        assertPeriodHoldsRounds(next, await manager.find(Round, { where: { campaignId: id } }));
+        const standing = await manager.find(Round, { where: { campaignId: id, status: In(['active', 'closed']) } });
+        assertPeriodHoldsRounds(next, standing, this.config.campaignTimezone);
       }
       if (raisesBudget(campaign, edit) && this.approvals.required(context)) {
         assertRiseAlone(edit);
@@ -194,7 +188,7 @@ export class CampaignsService implements OnModuleInit {
   /** Draft → active, or under the four-eyes rule a request that another operator approves. */
   async publish(id: string, context: AuditContext): Promise<CampaignOutcome> {
     const outcome = await this.uow.run(async (manager): Promise<CampaignOutcome> => {
-      const campaign = await this.locked(manager, id);
+      const campaign = await lockedCampaign(manager, id);
       if (!this.approvals.required(context)) return { campaign: await this.transitionLocked(manager, campaign, 'publish', context) };
       assertMayMove(campaign, 'publish');
       const terms = publicationTerms(campaign);
@@ -211,63 +205,11 @@ export class CampaignsService implements OnModuleInit {
   }
 
   async close(id: string, context: AuditContext): Promise<Campaign> {
-    const closed = await this.uow.run(async (manager) => this.transitionLocked(manager, await this.locked(manager, id), 'close', context));
+    const closed = await this.uow.run(async (manager) =>
+      this.transitionLocked(manager, await lockedCampaign(manager, id), 'close', context),
+    );
     await this.announce<CampaignChangedEvent>(CampaignEvents.closed, { campaignId: id });
     return closed;
-  }
-
-  /**
-   * Adds a round with its denominations. The campaign row is locked while the round's face
-   * value is checked against the budget and added to `allocated`, so concurrent round
-   * creations can never together pass the budget (a CHECK constraint backs this up).
-   */
-  async createRound(campaignId: string, input: CreateRoundDto, context: AuditContext): Promise<Round> {
-    const round = await this.uow.run(async (manager) => {
-      const campaign = await this.locked(manager, campaignId);
-      if (!STATUSES_ACCEPTING_ROUNDS.includes(campaign.status)) {
-        throw new DomainError('INVALID_STATE', `Rounds cannot be added to a ${campaign.status} campaign`);
-      }
-      assertRoundFitsCampaign(campaign, input);
-      const faceValue = roundFaceValue(input.denominations);
-      if (campaign.allocated + faceValue > campaign.budget) throw budgetExceeded(campaign, faceValue);
-      const allocated = campaign.allocated + faceValue;
-      await manager.update(Campaign, { id: campaignId }, { allocated });
-      const saved = await manager.save(
-        Round,
-        manager.create(Round, {
-          campaignId,
-          name: input.name,
-          claimOpensAt: input.claimOpensAt,
-          claimClosesAt: input.claimClosesAt,
-          perResidentLimit: input.perResidentLimit,
-          voucherValidFrom: input.voucherValidFrom,
-          voucherValidUntil: input.voucherValidUntil,
-        }),
-      );
-      saved.denominations = await manager.save(
-        Denomination,
-        input.denominations.map((d, position) =>
-          manager.create(Denomination, {
-            roundId: saved.id,
-            campaignId,
-            position,
-            faceValue: d.faceValue,
-            minSpend: d.minSpend,
-            quantity: d.quantity,
-          }),
-        ),
-      );
-      // The round spends budget: the event shows the campaign's allocation before and after it.
-      await this.audit.record(manager, context, {
-        action: 'round.created',
-        subject: { type: 'round', id: saved.id },
-        before: { campaignAllocated: campaign.allocated },
-        after: { ...toRoundView(saved), campaignAllocated: allocated },
-      });
-      return saved;
-    });
-    await this.announce<RoundCreatedEvent>(CampaignEvents.roundCreated, { campaignId, roundId: round.id });
-    return round;
   }
 
   /** A round with its denominations, or NOT_FOUND. */
@@ -282,13 +224,6 @@ export class CampaignsService implements OnModuleInit {
     const denomination = await this.denominations.findOne({ where: { id: denominationId }, select: { id: true, roundId: true } });
     if (!denomination) throw notFound('denomination', denominationId);
     return denomination.roundId;
-  }
-
-  /** The campaign row, locked until the transaction ends (round creation and edits take the same lock). */
-  private async locked(manager: EntityManager, id: string): Promise<Campaign> {
-    const campaign = await manager.findOne(Campaign, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!campaign) throw notFound('campaign', id);
-    return campaign;
   }
 
   private async transitionLocked(
@@ -327,16 +262,7 @@ export class CampaignsService implements OnModuleInit {
     return saved;
   }
 
-  /**
-   * Listeners keep derived state (the claim engine's Redis counters) in step. The change is
-   * already committed, and derived state is rebuilt by reconciliation, so a failing listener
-   * is logged rather than turned into an error for a change that did happen.
-   */
-  private async announce<T>(event: string, payload: T): Promise<void> {
-    try {
-      await this.events.emitAsync(event, payload);
-    } catch (error) {
-      this.logger.warn(`listener for ${event} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  private announce<T>(event: string, payload: T): Promise<void> {
+    return announce(this.events, this.logger, event, payload);
   }
 }

@@ -30,6 +30,10 @@ export class Denomination {
   @Column({ type: 'integer' })
   quantity!: number;
 
+  /** Stock given back to the campaign budget when the round was cancelled (all) or closed (what was never claimed). */
+  @Column({ name: 'returned_quantity', type: 'integer' })
+  returnedQuantity!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -10,6 +10,9 @@ import type { RoundState } from './claim-state';
 /** Why the claim script refused a claim. */
 export type Refusal = 'NOT_LOADED' | 'NOT_FOUND' | 'ROUND_NOT_OPEN' | 'ALREADY_CLAIMED' | 'SOLD_OUT' | 'BUDGET_EXHAUSTED';
 
+/** How long the voucher will be valid: the round's fixed period, or days counted from the claim. */
+export type ValidityTerms = { kind: 'fixed'; validFrom: Date; validUntil: Date } | { kind: 'fromClaim'; days: number };
+
 /** An admitted claim: what it holds in Redis until its voucher is stored or it is given back. */
 export interface Reservation {
   roundId: string;
@@ -22,8 +25,7 @@ export interface Reservation {
   minSpend: number;
   campaignId: string;
   theme: string;
-  validFrom: Date;
-  validUntil: Date;
+  validity: ValidityTerms;
 }
 
 export type Admission = { admitted: true; reservation: Reservation } | { admitted: false; refusal: Refusal };
@@ -56,6 +58,7 @@ interface ClaimCommands {
     seq: string,
     face: number,
   ): Promise<number>;
+  claimClose(meta: string): Promise<number>;
 }
 
 const SADD_CHUNK = 5000;
@@ -78,6 +81,7 @@ export class ClaimLedger {
   constructor(@Inject(REDIS) private readonly redis: Redis) {
     defineLuaCommand(redis, 'claimAdmit', join(__dirname, 'claim.lua'));
     defineLuaCommand(redis, 'claimRelease', join(__dirname, 'release.lua'));
+    defineLuaCommand(redis, 'claimClose', join(__dirname, 'close.lua'));
     this.commands = redis as unknown as ClaimCommands;
   }
 
@@ -88,7 +92,8 @@ export class ClaimLedger {
   async admit(roundId: string, denominationId: string, residentId: string): Promise<Admission> {
     const reply = await this.admissionBatcher(roundId, denominationId).submit(residentId);
     if (reply[0] !== 'OK') return { admitted: false, refusal: reply[0] as Refusal };
-    const [, slot, seq, generation, face, minSpend, campaignId, theme, validFrom, validUntil] = reply as string[];
+    const [, slot, seq, generation, face, minSpend, campaignId, theme, validFrom, validUntil, validDays] = reply as string[];
+    const days = Number(validDays ?? 0);
     return {
       admitted: true,
       reservation: {
@@ -102,8 +107,8 @@ export class ClaimLedger {
         minSpend: Number(minSpend),
         campaignId: campaignId,
         theme: theme,
-        validFrom: new Date(validFrom),
-        validUntil: new Date(validUntil),
+        validity:
+          days > 0 ? { kind: 'fromClaim', days } : { kind: 'fixed', validFrom: new Date(validFrom), validUntil: new Date(validUntil) },
       },
     };
   }
@@ -139,6 +144,11 @@ export class ClaimLedger {
     );
   }
 
+  /** Stops admission to the round at once (close.lua); false when Redis holds no state for it. */
+  async stopAdmission(roundId: string): Promise<boolean> {
+    return (await this.commands.claimClose(roundKeys(roundId).meta)) === 1;
+  }
+
   /** Replaces the round's state in one transaction: a claim sees either the old state or the new one. */
   async load(state: RoundState): Promise<void> {
     const keys = roundKeys(state.roundId);
@@ -153,6 +163,7 @@ export class ClaimLedger {
       theme: state.theme,
       validFrom: state.validFrom,
       validUntil: state.validUntil,
+      validDays: state.validDays,
     };
     for (const d of state.denominations) {
       meta[`face:${d.id}`] = d.faceValue;

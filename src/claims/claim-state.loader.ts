@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { CampaignChangedEvent, CampaignEvents, RoundCreatedEvent } from '../campaigns/campaign.events';
+import { CampaignChangedEvent, CampaignEvents, RoundChangedEvent, RoundCreatedEvent } from '../campaigns/campaign.events';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { ListCampaignsQuery } from '../campaigns/dto/campaign.dto';
 import { MAX_PAGE_SIZE } from '../common/http/pagination';
@@ -15,8 +15,8 @@ export interface ReconciliationReport {
 }
 
 /**
- * Derives the claim engine's Redis state from PostgreSQL: when a round is created or its
- * campaign published or closed, lazily when a claim finds no state (Redis lost it), and for
+ * Derives the claim engine's Redis state from PostgreSQL: when a round is created, edited,
+ * cancelled or closed or its campaign published or closed, lazily when a claim finds no state (Redis lost it), and for
  * every claimable round when an API process starts (createApp) and on `npm run reconcile`.
  *
  * A load may run while other processes are admitting and storing claims. It is safe because
@@ -93,6 +93,18 @@ export class ClaimStateLoader {
   @OnEvent(CampaignEvents.roundCreated, { async: true, promisify: true })
   async onRoundCreated(event: RoundCreatedEvent): Promise<void> {
     await this.load(event.roundId);
+  }
+
+  /** An edited, cancelled or closed round (or one whose close failed): its state as PostgreSQL now has it. */
+  @OnEvent(CampaignEvents.roundChanged, { async: true, promisify: true })
+  async onRoundChanged(event: RoundChangedEvent): Promise<void> {
+    await this.load(event.roundId);
+  }
+
+  /** Until the roundChanged that follows, the round admits nothing. */
+  @OnEvent(CampaignEvents.roundChanging, { async: true, promisify: true })
+  async onRoundChanging(event: RoundChangedEvent): Promise<void> {
+    await this.ledger.stopAdmission(event.roundId);
   }
 
   @OnEvent(CampaignEvents.published, { async: true, promisify: true })

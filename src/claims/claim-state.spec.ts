@@ -17,14 +17,17 @@ describe('claim state arithmetic', () => {
   it('limits a round to its own allocation of the budget, less what its vouchers committed', () => {
     const round = {
       denominations: [
-        { faceValue: 5000, quantity: 10 },
-        { faceValue: 1000, quantity: 5 },
+        { faceValue: 5000, quantity: 10, returnedQuantity: 0 },
+        { faceValue: 1000, quantity: 5, returnedQuantity: 0 },
       ],
     } as Round;
     expect(roundBudgetLeft(round, { budget: 1_000_000 }, 0)).toBe(55_000);
     expect(roundBudgetLeft(round, { budget: 1_000_000 }, 15_000)).toBe(40_000);
     expect(roundBudgetLeft(round, { budget: 20_000 }, 15_000)).toBe(5_000);
     expect(roundBudgetLeft(round, { budget: 20_000 }, 25_000)).toBe(0);
+    // Stock given back by a close no longer counts as the round's allocation.
+    const closed = { denominations: [{ faceValue: 5000, quantity: 10, returnedQuantity: 4 }] } as Round;
+    expect(roundBudgetLeft(closed, { budget: 1_000_000 }, 30_000)).toBe(0);
   });
 
   it('builds the state a reconciliation writes: stock, residents, activity and window', () => {
@@ -35,7 +38,9 @@ describe('claim state arithmetic', () => {
       perResidentLimit: 2,
       voucherValidFrom: new Date('2026-01-01T00:00:00Z'),
       voucherValidUntil: new Date('2026-02-01T00:00:00Z'),
-      denominations: [{ id: 'd1', faceValue: 100, minSpend: 500, quantity: 4 }],
+      voucherValidDays: null,
+      status: 'active',
+      denominations: [{ id: 'd1', faceValue: 100, minSpend: 500, quantity: 4, returnedQuantity: 0 }],
     } as unknown as Round;
     const state = buildRoundState(
       round,
@@ -69,6 +74,8 @@ describe('claim state arithmetic', () => {
       perResidentLimit: 1,
       voucherValidFrom: new Date('2026-01-01T00:00:00Z'),
       voucherValidUntil: new Date('2026-02-01T00:00:00Z'),
+      voucherValidDays: null,
+      status: 'active',
       denominations: [],
     } as unknown as Round;
     const endsEarly = {
@@ -82,6 +89,34 @@ describe('claim state arithmetic', () => {
     expect(buildRoundState(round, endsEarly, stored, 'g', new Date('2026-01-02T00:00:00Z')).closesAt).toBe(
       Date.parse('2026-01-05T00:00:00Z'),
     );
+  });
+
+  it('admits nothing to a cancelled or closed round and offers none of its returned stock', () => {
+    const round = {
+      id: 'r2',
+      claimOpensAt: new Date('2026-01-01T00:00:00Z'),
+      claimClosesAt: new Date('2026-01-02T00:00:00Z'),
+      perResidentLimit: 1,
+      voucherValidFrom: null,
+      voucherValidUntil: null,
+      voucherValidDays: 7,
+      status: 'closed',
+      denominations: [{ id: 'd1', faceValue: 100, minSpend: 500, quantity: 4, returnedQuantity: 3 }],
+    } as unknown as Round;
+    const state = buildRoundState(
+      round,
+      { id: 'c1', status: 'active', theme: 'catering', budget: 10_000, endsAt: new Date('2026-12-31T00:00:00Z') },
+      { slots: new Map([['d1', [2]]]), unslotted: new Map(), residents: new Map([['bob', [1]]]), faceValue: 100 },
+      'g3',
+      new Date('2026-01-01T12:00:00Z'),
+    );
+    expect(state.active).toBe(false);
+    expect(state.denominations[0].freeSlots).toEqual([]);
+    expect({ validFrom: state.validFrom, validUntil: state.validUntil, validDays: state.validDays }).toEqual({
+      validFrom: '',
+      validUntil: '',
+      validDays: 7,
+    });
   });
 });
 

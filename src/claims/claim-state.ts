@@ -1,6 +1,7 @@
 import type { Campaign } from '../campaigns/campaign.entity';
 import { claimWindowCloses } from '../campaigns/campaign.rules';
 import type { Round } from '../campaigns/round.entity';
+import { roundAllocation } from '../campaigns/round.rules';
 
 /** What PostgreSQL holds for one round: the truth the Redis state is derived from. */
 export interface StoredClaims {
@@ -34,8 +35,11 @@ export interface RoundState {
   budgetLeft: number;
   campaignId: string;
   theme: string;
+  /** A fixed validity period (ISO instants), or '' when `validDays` counts it from each claim. */
   validFrom: string;
   validUntil: string;
+  /** Days of validity counted from the claim, or 0 with a fixed period. */
+  validDays: number;
   denominations: DenominationState[];
   /** Resident id → "1,2": the claim numbers held. */
   residents: Map<string, string>;
@@ -46,14 +50,15 @@ export interface RoundState {
 const KEEP_AFTER_CLOSE_MS = 7 * 24 * 3600_000;
 
 /**
- * Slots 1…quantity not taken by a stored voucher. Stored vouchers without a slot still
- * use up stock, so as many free slots are withheld: remaining = quantity − vouchers stored.
+ * Slots 1…quantity not taken by a stored voucher. Stored vouchers without a slot still use
+ * up stock, and stock given back to the budget (a cancelled or closed round) is no longer
+ * there, so as many free slots are withheld: remaining = quantity − returned − vouchers stored.
  */
-export function freeSlots(quantity: number, taken: readonly number[], unslotted = 0): number[] {
+export function freeSlots(quantity: number, taken: readonly number[], withheld = 0): number[] {
   const used = new Set(taken);
   const free: number[] = [];
   for (let slot = 1; slot <= quantity; slot++) if (!used.has(slot)) free.push(slot);
-  return free.slice(0, Math.max(0, free.length - unslotted));
+  return free.slice(0, Math.max(0, free.length - withheld));
 }
 
 /**
@@ -63,8 +68,7 @@ export function freeSlots(quantity: number, taken: readonly number[], unslotted 
  * in the round's Redis Cluster slot, and no round can spend another's share.
  */
 export function roundBudgetLeft(round: Pick<Round, 'denominations'>, campaign: Pick<Campaign, 'budget'>, storedFaceValue: number): number {
-  const allocation = round.denominations.reduce((sum, d) => sum + d.faceValue * d.quantity, 0);
-  return Math.max(0, Math.min(allocation, campaign.budget) - storedFaceValue);
+  return Math.max(0, Math.min(roundAllocation(round.denominations), campaign.budget) - storedFaceValue);
 }
 
 export function buildRoundState(
@@ -77,20 +81,21 @@ export function buildRoundState(
   return {
     roundId: round.id,
     generation,
-    active: campaign.status === 'active',
+    active: campaign.status === 'active' && round.status === 'active',
     opensAt: round.claimOpensAt.getTime(),
     closesAt: claimWindowCloses(round, campaign).getTime(),
     perResidentLimit: round.perResidentLimit,
     budgetLeft: roundBudgetLeft(round, campaign, stored.faceValue),
     campaignId: campaign.id,
     theme: campaign.theme,
-    validFrom: round.voucherValidFrom.toISOString(),
-    validUntil: round.voucherValidUntil.toISOString(),
+    validFrom: round.voucherValidFrom?.toISOString() ?? '',
+    validUntil: round.voucherValidUntil?.toISOString() ?? '',
+    validDays: round.voucherValidDays ?? 0,
     denominations: round.denominations.map((d) => ({
       id: d.id,
       faceValue: d.faceValue,
       minSpend: d.minSpend,
-      freeSlots: freeSlots(d.quantity, stored.slots.get(d.id) ?? [], stored.unslotted.get(d.id) ?? 0),
+      freeSlots: freeSlots(d.quantity, stored.slots.get(d.id) ?? [], (stored.unslotted.get(d.id) ?? 0) + d.returnedQuantity),
     })),
     residents: new Map([...stored.residents].map(([resident, seqs]) => [resident, seqs.join(',')])),
     expiresAt: Math.max(round.claimClosesAt.getTime(), now.getTime()) + KEEP_AFTER_CLOSE_MS,

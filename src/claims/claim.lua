@@ -8,7 +8,7 @@
 -- KEYS[1] round meta hash, KEYS[2] the denomination's free-slot set, KEYS[3] round residents hash
 -- ARGV[1] denomination id, ARGV[2] now (ms since epoch), ARGV[3..] the claiming residents' ids
 -- Returns one reply per resident, in order: {'OK', slot, seq, generation, faceValue, minSpend,
---      campaignId, theme, validFrom, validUntil} or {reason}: NOT_LOADED (no state: load it
+--      campaignId, theme, validFrom, validUntil, validDays} or {reason}: NOT_LOADED (no state: load it
 --      and retry), NOT_FOUND (denomination not in this round), ROUND_NOT_OPEN,
 --      ALREADY_CLAIMED, SOLD_OUT, BUDGET_EXHAUSTED.
 local denomination, now = ARGV[1], tonumber(ARGV[2])
@@ -19,7 +19,7 @@ local function refuseAll(reason)
 end
 
 local m = redis.call('HMGET', KEYS[1], 'generation', 'active', 'opensAt', 'closesAt', 'limit', 'budget',
-  'face:' .. denomination, 'min:' .. denomination, 'campaignId', 'theme', 'validFrom', 'validUntil')
+  'face:' .. denomination, 'min:' .. denomination, 'campaignId', 'theme', 'validFrom', 'validUntil', 'validDays')
 if not m[1] then return refuseAll('NOT_LOADED') end
 if not m[7] then return refuseAll('NOT_FOUND') end
 if m[2] ~= '1' or now < tonumber(m[3]) or now >= tonumber(m[4]) then return refuseAll('ROUND_NOT_OPEN') end
@@ -51,7 +51,7 @@ for i = 3, #ARGV do
     while taken[seq] do seq = seq + 1 end
     redis.call('HSET', KEYS[3], resident, held and (held .. ',' .. seq) or tostring(seq))
     redis.call('HINCRBY', KEYS[1], 'budget', -face)
-    replies[#replies + 1] = {'OK', slot, tostring(seq), m[1], m[7], m[8], m[9], m[10], m[11], m[12]}
+    replies[#replies + 1] = {'OK', slot, tostring(seq), m[1], m[7], m[8], m[9], m[10], m[11], m[12], m[13]}
   end
 end
 return replies

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import type { CampaignStatus } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import type { Round } from '../campaigns/round.entity';
 import { DomainError, notFound, serviceUnavailable } from '../common/errors/domain-error';
 import { toErrorResponse } from '../common/errors/error-mapping';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { generateVoucherCode } from '../vouchers/voucher-code';
 import type { Voucher } from '../vouchers/voucher.entity';
+import { validityFromClaim } from '../vouchers/voucher.rules';
 import { NewClaimedVoucher, VouchersService } from '../vouchers/vouchers.service';
 import { Admission, ClaimLedger, Refusal, ReleaseParts, Reservation } from './claim-ledger';
 import { ClaimStateLoader } from './claim-state.loader';
@@ -64,6 +66,7 @@ export class ClaimsService {
     private readonly vouchers: VouchersService,
     private readonly campaigns: CampaignsService,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async claim(residentId: string, denominationId: string): Promise<Voucher> {
@@ -130,6 +133,10 @@ export class ClaimsService {
         case 'beyond-limit':
           await this.release(reservation, { slot: true, seq: false, budget: true });
           throw REFUSALS.ALREADY_CLAIMED;
+        case 'round-ended':
+          // Its stock is already counted as given back by the close (quantity − vouchers stored).
+          await this.release(reservation, EVERYTHING);
+          throw REFUSALS.ROUND_NOT_OPEN;
         case 'conflict': {
           const taken = await this.vouchers.claimConflict(row);
           if (taken === 'stored') return this.toVoucher(row, new Date());
@@ -169,7 +176,11 @@ export class ClaimsService {
     return roundId;
   }
 
+  /** The voucher row; validity counted from the claim starts now, the moment it was admitted. */
   private toRow(reservation: Reservation): NewClaimedVoucher {
+    const { validity } = reservation;
+    const { validFrom, validUntil } =
+      validity.kind === 'fixed' ? validity : validityFromClaim(new Date(), validity.days, this.config.campaignTimezone);
     return {
       id: randomUUID(),
       code: generateVoucherCode(),
@@ -180,8 +191,8 @@ export class ClaimsService {
       theme: reservation.theme,
       faceValue: reservation.faceValue,
       minSpend: reservation.minSpend,
-      validFrom: reservation.validFrom,
-      validUntil: reservation.validUntil,
+      validFrom,
+      validUntil,
       stockSlot: reservation.slot,
       claimSeq: reservation.seq,
     };

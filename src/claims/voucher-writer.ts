@@ -7,22 +7,26 @@ export const CLAIM_BATCH_SIZE = 200;
 export const CLAIM_CONCURRENT_BATCHES = 4;
 
 /**
- * SQLSTATEs of the vouchers trigger (migration ClaimSlots): a stock slot past the quantity,
- * a claim number past the per-resident limit. Only a Redis state out of step can cause them.
+ * SQLSTATEs of the vouchers trigger (migrations ClaimSlots, RoundLifecycle): a stock slot past
+ * the quantity, a claim number past the per-resident limit, a round no longer active. Only a
+ * Redis state out of step can cause them.
  */
 export const BEYOND_QUANTITY = 'JH001';
 export const BEYOND_LIMIT = 'JH002';
+/** The round was cancelled or closed (migration RoundLifecycle): a claim Redis admitted before it heard. */
+export const ROUND_ENDED = 'JH003';
 
 export type WriteResult =
   | { outcome: 'stored'; claimedAt: Date }
   /** A unique stock slot, claim number or code was already taken. */
   | { outcome: 'conflict' }
-  | { outcome: 'beyond-quantity' | 'beyond-limit' };
+  | { outcome: 'beyond-quantity' | 'beyond-limit' | 'round-ended' };
 
 function triggerRefusal(error: unknown): WriteResult | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === BEYOND_QUANTITY) return { outcome: 'beyond-quantity' };
   if (code === BEYOND_LIMIT) return { outcome: 'beyond-limit' };
+  if (code === ROUND_ENDED) return { outcome: 'round-ended' };
   return undefined;
 }
 

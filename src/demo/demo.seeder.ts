@@ -3,6 +3,7 @@ import { systemAuditContext } from '../audit/audit-context';
 import { generatePassword } from '../auth/passwords';
 import { STAFF_ROLES } from '../auth/principal';
 import { CampaignsService } from '../campaigns/campaigns.service';
+import { RoundsService } from '../campaigns/rounds.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { StaffService } from '../staff/staff.service';
 import { DEMO_PROGRAMME, demoMerchants } from './demo-programme';
@@ -17,6 +18,7 @@ export class DemoSeeder {
 
   constructor(
     private readonly campaigns: CampaignsService,
+    private readonly rounds: RoundsService,
     private readonly merchants: MerchantsService,
     private readonly staff: StaffService,
   ) {}
@@ -39,7 +41,7 @@ export class DemoSeeder {
         SEEDING,
       );
       for (const round of plan.rounds) {
-        await this.campaigns.createRound(
+        await this.rounds.create(
           campaign.id,
           {
             name: round.name,

@@ -1,4 +1,5 @@
-import { addSums, groupSums, leverage, redemptionRate, toFigures, ZERO_SUMS } from './stats.figures';
+import { addSums, denominationSums, groupSums, leverage, redemptionRate, toFigures, ZERO_SUMS } from './stats.figures';
+import type { DenominationRow } from './stats.queries';
 
 describe('statistics figures', () => {
   it('has no leverage while no subsidy was redeemed, and no rate while nothing was claimed', () => {
@@ -31,6 +32,17 @@ describe('statistics figures', () => {
     };
     const total = toFigures(addSums(a, b));
     expect(total).toMatchObject({ claimed: 8, redeemed: 4, subsidy: 16000, remaining: 6, redemptionRate: 0.5, leverage: 39000 / 16000 });
+  });
+
+  it('counts stock given back by a closed round as returned, neither allocated nor left to claim', () => {
+    const closed = { faceValue: 1000, quantity: 10, returnedQuantity: 6 } as DenominationRow;
+    expect(toFigures(denominationSums(closed, { claimed: 4, claimedValue: 4000 }))).toMatchObject({
+      quantity: 10,
+      allocated: 4000,
+      returnedQuantity: 6,
+      returned: 6000,
+      remaining: 0,
+    });
   });
 
   it('groups in the order keys first appear', () => {

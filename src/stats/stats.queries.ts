@@ -34,6 +34,8 @@ export interface DenominationRow {
   faceValue: number;
   minSpend: number;
   quantity: number;
+  /** Stock given back to the budget by a cancelled or closed round. */
+  returnedQuantity: number;
 }
 
 export interface ClaimSums {
@@ -95,9 +97,11 @@ export class StatsQueries {
         face_value: Bigint;
         min_spend: Bigint;
         quantity: number;
+        returned_quantity: number;
       }>
     >(
-      `SELECT d.id, d.round_id, r.name AS round_name, r.claim_opens_at, d.campaign_id, d.position, d.face_value, d.min_spend, d.quantity
+      `SELECT d.id, d.round_id, r.name AS round_name, r.claim_opens_at, d.campaign_id, d.position, d.face_value, d.min_spend, d.quantity,
+              d.returned_quantity
        FROM denominations d JOIN rounds r ON r.id = d.round_id
        WHERE d.campaign_id = ANY($1::uuid[])
        ORDER BY r.claim_opens_at, r.id, d.position`,
@@ -113,6 +117,7 @@ export class StatsQueries {
       faceValue: num(row.face_value),
       minSpend: num(row.min_spend),
       quantity: row.quantity,
+      returnedQuantity: row.returned_quantity,
     }));
   }
 

@@ -191,6 +191,15 @@ export class VouchersService {
     return found.code ? 'code' : 'none';
   }
 
+  /** How many vouchers each denomination of the round has stored, read in the caller's transaction. */
+  async storedPerDenomination(manager: EntityManager, roundId: string): Promise<Map<string, number>> {
+    const rows = await manager.query<Array<{ denomination_id: string; stored: number }>>(
+      `SELECT denomination_id, count(*)::int AS stored FROM vouchers WHERE round_id = $1 GROUP BY denomination_id`,
+      [roundId],
+    );
+    return new Map(rows.map((row) => [row.denomination_id, row.stored]));
+  }
+
   /** Stock slots, claim numbers and committed face value of a round's stored vouchers. */
   async storedRoundClaims(roundId: string): Promise<StoredRoundClaims> {
     const [byDenomination, byResident] = await Promise.all([

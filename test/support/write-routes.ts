@@ -96,8 +96,13 @@ export interface RouteSample {
  * real ids: tests change one thing in it and expect 400. Tests check the table is complete
  * against writeRoutesWithBody.
  */
-export function writeRouteSamples(ids: { bureau: string; campaignId: string; merchantId: string }): Record<string, RouteSample> {
-  const { bureau, campaignId, merchantId } = ids;
+export function writeRouteSamples(ids: {
+  bureau: string;
+  campaignId: string;
+  merchantId: string;
+  roundId: string;
+}): Record<string, RouteSample> {
+  const { bureau, campaignId, merchantId, roundId } = ids;
   const merchant = merchantToken(merchantId);
   const idempotent = () => ({ 'idempotency-key': randomUUID() });
   const p = `/${API_PREFIX}`;
@@ -116,6 +121,10 @@ export function writeRouteSamples(ids: { bureau: string; campaignId: string; mer
     [`POST ${p}/campaigns`]: { token: bureau, body: () => campaignInput() },
     [`PATCH ${p}/campaigns/${campaignId}`]: { token: bureau, body: () => ({ name: 'renamed' }) },
     [`POST ${p}/campaigns/${campaignId}/rounds`]: { token: bureau, body: () => roundInput() },
+    [`PATCH ${p}/rounds/${roundId}`]: {
+      token: bureau,
+      body: () => ({ name: 'renamed', denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 10 }] }),
+    },
     [`POST ${p}/claims`]: { token: residentToken('resident-1'), body: () => ({ denominationId: randomUUID() }) },
     [`POST ${p}/merchants`]: { token: bureau, body: () => merchantInput() },
     [`PATCH ${p}/merchants/${merchantId}`]: { token: bureau, body: () => ({ themes: ['autos'] }) },

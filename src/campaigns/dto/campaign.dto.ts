@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min,
 import { PaginationQuery } from '../../common/http/pagination';
 import { THEMES, Theme } from '../../common/domain/themes';
 import { IsFen, IsInstant, IsText } from '../../common/validation/decorators';
-import { MAX_DENOMINATIONS, MAX_FACE_VALUE, MAX_PER_RESIDENT_LIMIT, MAX_QUANTITY } from '../campaign.rules';
+import { MAX_DENOMINATIONS, MAX_FACE_VALUE, MAX_PER_RESIDENT_LIMIT, MAX_QUANTITY, MAX_VALID_DAYS } from '../campaign.rules';
 
 export class CreateCampaignDto {
   @IsText({ max: 200 })
@@ -76,6 +76,11 @@ export class DenominationDto {
   quantity!: number;
 }
 
+/**
+ * Vouchers valid for a fixed period (voucherValidFrom and voucherValidUntil) or for
+ * voucherValidDays counted from each claim; which one was given is checked by
+ * campaign.rules assertRoundFitsCampaign (VALIDATION_FAILED naming the field).
+ */
 export class CreateRoundDto {
   @IsText({ max: 200 })
   name!: string;
@@ -92,11 +97,19 @@ export class CreateRoundDto {
   @Max(MAX_PER_RESIDENT_LIMIT)
   perResidentLimit: number = 1;
 
+  @IsOptional()
   @IsInstant()
-  voucherValidFrom!: Date;
+  voucherValidFrom?: Date;
 
+  @IsOptional()
   @IsInstant()
-  voucherValidUntil!: Date;
+  voucherValidUntil?: Date;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_VALID_DAYS)
+  voucherValidDays?: number;
 
   @IsArray()
   @ArrayMinSize(1)
@@ -104,4 +117,52 @@ export class CreateRoundDto {
   @ValidateNested({ each: true })
   @Type(() => DenominationDto)
   denominations!: DenominationDto[];
+}
+
+/**
+ * Any field of a round's body, before its claim window opens (round.rules editedRound).
+ * `denominations`, when given, is the round's whole new list, matched to the old one by
+ * position: the Nth keeps the Nth's id, entries past the old list get new ids, and old
+ * entries past the new list are removed.
+ */
+export class UpdateRoundDto {
+  @IsOptional()
+  @IsText({ max: 200 })
+  name?: string;
+
+  @IsOptional()
+  @IsInstant()
+  claimOpensAt?: Date;
+
+  @IsOptional()
+  @IsInstant()
+  claimClosesAt?: Date;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PER_RESIDENT_LIMIT)
+  perResidentLimit?: number;
+
+  @IsOptional()
+  @IsInstant()
+  voucherValidFrom?: Date;
+
+  @IsOptional()
+  @IsInstant()
+  voucherValidUntil?: Date;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_VALID_DAYS)
+  voucherValidDays?: number;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_DENOMINATIONS)
+  @ValidateNested({ each: true })
+  @Type(() => DenominationDto)
+  denominations?: DenominationDto[];
 }
