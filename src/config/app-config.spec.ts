@@ -89,6 +89,11 @@ describe('configuration', () => {
     SETTLEMENT_RETRY_DELAY_MS: '1',
     REDEMPTION_REVERSAL_WINDOW_DAYS: '-1',
     FOUR_EYES: 'both',
+    WEBHOOK_ALLOW_PRIVATE: 'perhaps',
+    WEBHOOK_REMINDER_DAYS: '0',
+    WEBHOOK_TIMEOUT_MS: '10s',
+    WEBHOOK_RETRY_DELAY_MS: '5',
+    WEBHOOK_DISABLE_AFTER_FAILURES: '0',
   };
 
   it('has a bad-value case for every variable', () => {
