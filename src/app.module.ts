@@ -17,6 +17,7 @@ import { backgroundModules, foundationModules } from './process-modules';
 import { StaffModule } from './staff/staff.module';
 import { StatsModule } from './stats/stats.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The API process; with RUN_WORKER (as `npm start`) it also runs the background work of the worker. */
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         RedemptionsModule,
         ClaimsModule,
         StatsModule,
+        WebhooksModule,
         DashboardModule,
         HealthModule,
         DemoModule,

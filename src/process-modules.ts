@@ -9,6 +9,7 @@ import { MaintenanceModule } from './redemptions/maintenance.module';
 import { RedisModule } from './redis/redis.module';
 import { SettlementWorkerModule } from './settlement/settlement-worker.module';
 import { StatsCompactionModule } from './stats/stats-compaction.module';
+import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
 
 /* The building blocks of the processes (AppModule, WorkerModule, the command-line tools). */
 
@@ -25,5 +26,10 @@ export function foundationModules(config: AppConfig): Array<DynamicModule | Type
 
 /** The background work: each queue's one consumer, registering its queue's repeating jobs. */
 export function backgroundModules(config: AppConfig): Array<DynamicModule | Type> {
-  return [SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds }), MaintenanceModule, StatsCompactionModule];
+  return [
+    SettlementWorkerModule.forRoot({ jobLockSeconds: config.settlement.jobLockSeconds }),
+    MaintenanceModule,
+    StatsCompactionModule,
+    WebhookDeliveryModule,
+  ];
 }

@@ -36,6 +36,9 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 /** Folding the statistics ledgers. */
 export const STATS_QUEUE = 'stats';
 
+/** Webhook deliveries, and the relay that fans the outbox out to them. */
+export const WEBHOOKS_QUEUE = 'webhooks';
+
 /** The job names of each queue; a queue's one consumer dispatches on them. */
 export const SETTLEMENT_JOBS = {
   /** A settlement run: jobId = the run id, so a run is in the queue at most once. */
@@ -56,6 +59,13 @@ export const MAINTENANCE_JOBS = {
 export const STATS_JOBS = {
   /** Folds the delta rows of the statistics ledgers into one row per key. */
   compact: 'stats.compact',
+} as const;
+
+export const WEBHOOK_JOBS = {
+  /** Repeating: fans new outbox events out to deliveries and re-enqueues due deliveries the queue has lost. */
+  relay: 'relay',
+  /** One attempt of one delivery: jobId = `${deliveryId}-${attempts made before it}`. */
+  deliver: 'deliver',
 } as const;
 
 /** The queue `name` with the shared job defaults, for a module's imports. */

@@ -90,7 +90,7 @@ describe('delivery retries', () => {
     [{ status: 300, error: null }, 'a redirect'],
     [{ status: 410, error: null }, 'a client error'],
     [{ status: null, error: 'timed out' }, 'no answer'],
-  ])('retries after %j (%s)', (result) => {
+  ])('retries after %j (%s)', (result, _what) => {
     expect(afterAttempt(result, 1, 0, POLICY)).toEqual({ status: 'pending', retryInMs: 30_000 });
   });
 
