@@ -52,6 +52,8 @@ export const SETTLEMENT_JOBS = {
 export const MAINTENANCE_JOBS = {
   /** Marks vouchers past validity `expired` in bulk (readers already derive it). */
   expireVouchers: 'vouchers.expire',
+  /** Emits voucher.expiring for vouchers within WEBHOOK_REMINDER_DAYS of their validUntil (once per voucher). */
+  remindExpiring: 'vouchers.remind-expiring',
   /** Deletes idempotency keys past retention. */
   purgeIdempotencyKeys: 'idempotency.purge',
 } as const;

@@ -11,6 +11,7 @@ import type { Merchant } from '../merchants/merchant.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { VouchersService } from '../vouchers/vouchers.service';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import type { Voucher } from '../vouchers/voucher.entity';
 import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
@@ -59,6 +60,7 @@ export class RedemptionsService {
     private readonly idempotency: IdempotencyService,
     private readonly metrics: MetricsService,
     private readonly statement: RedemptionStatement,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /** What a redemption would do now; changes nothing. 404 only for an unknown code. */
@@ -159,7 +161,9 @@ export class RedemptionsService {
           throw new DomainError('VOUCHER_ALREADY_REDEEMED', 'This voucher was redeemed already');
         }
         await manager.createQueryBuilder().insert().into(Redemption).values(redemption).updateEntity(false).execute();
-        return toRedemptionView(redemption);
+        const view = toRedemptionView(redemption);
+        await this.webhooks.emit(manager, 'voucher.redeemed', view, voucher.id);
+        return view;
       });
     });
   }
@@ -208,7 +212,9 @@ export class RedemptionsService {
             // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
             if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${existing.voucherId} is not redeemed`);
             const reversed = await manager.findOneByOrFail(Redemption, { id });
-            return { ...toRedemptionView(reversed), voucherStatus };
+            const view = { ...toRedemptionView(reversed), voucherStatus };
+            await this.webhooks.emit(manager, 'voucher.reversed', view, reversed.voucherId);
+            return view;
           });
         },
       ),

@@ -7,13 +7,14 @@ import { SettlementRunsModule } from './settlement-runs.module';
 import { SettlementStatement } from './settlement-statement.entity';
 import { SettlementStatementsService } from './settlement-statements.service';
 import { SettlementController } from './settlement.controller';
+import { WebhookEventsModule } from '../webhooks/webhook-events.module';
 
 /**
  * Merchant settlement as the API serves it: runs, statements, the payout file, the queue
  * board. Runs are carried out by SettlementWorkerModule, wherever the worker runs.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule, AuditModule, WebhookEventsModule],
   controllers: [SettlementController],
   providers: [SettlementStatementsService, QueueBoard],
 })
