@@ -138,9 +138,10 @@ export class WebhookDelivery {
       );
       await manager.query(
         `UPDATE webhook_deliveries
-            SET attempts = $2, status = $3, last_status = $4, last_error = $5, last_attempt_at = $6, lease_until = NULL,
-                next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $7 * interval '1 millisecond' END,
-                delivered_at = CASE WHEN $3 = 'delivered' THEN $6::timestamptz END
+            SET attempts = $2, status = $3::varchar, last_status = $4, last_error = $5, last_attempt_at = $6::timestamptz,
+                lease_until = NULL,
+                next_attempt_at = CASE WHEN $3::varchar = 'pending' THEN now() + $7 * interval '1 millisecond' END,
+                delivered_at = CASE WHEN $3::varchar = 'delivered' THEN $6::timestamptz END
           WHERE id = $1`,
         [deliveryId, attempts, outcome.status, sent.status, sent.error, at, outcome.status === 'pending' ? outcome.retryInMs : 0],
       );
@@ -155,10 +156,11 @@ export class WebhookDelivery {
       await manager.query(
         `UPDATE webhook_endpoints
             SET failure_streak = $2,
-                last_success_at = CASE WHEN $3 THEN $4::timestamptz ELSE last_success_at END,
-                last_failure_at = CASE WHEN $3 THEN last_failure_at ELSE $4::timestamptz END,
-                enabled = enabled AND NOT $5, disabled_reason = CASE WHEN $5 THEN 'failures' ELSE disabled_reason END,
-                updated_at = CASE WHEN $5 THEN now() ELSE updated_at END
+                last_success_at = CASE WHEN $3::boolean THEN $4::timestamptz ELSE last_success_at END,
+                last_failure_at = CASE WHEN $3::boolean THEN last_failure_at ELSE $4::timestamptz END,
+                enabled = enabled AND NOT $5::boolean,
+                disabled_reason = CASE WHEN $5::boolean THEN 'failures' ELSE disabled_reason END,
+                updated_at = CASE WHEN $5::boolean THEN now() ELSE updated_at END
           WHERE id = $1`,
         [endpointId, next.failureStreak, next.failureStreak === 0, at, disable],
       );
