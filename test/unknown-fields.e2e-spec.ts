@@ -115,6 +115,12 @@ describe('fields named like Object.prototype properties', () => {
       [`POST ${p}/approvals/${randomUUID()}/approve`]: { token: bureau, body: () => ({ note: 'checked' }), nested: [] },
       [`POST ${p}/approvals/${randomUUID()}/reject`]: { token: bureau, body: () => ({ note: 'not now' }), nested: [] },
       [`POST ${p}/settlements/runs`]: { token: bureau, body: () => ({}), nested: [] },
+      [`POST ${p}/webhooks`]: {
+        token: bureau,
+        body: () => ({ url: 'https://203.0.113.7/hook', events: ['voucher.redeemed'] }),
+        nested: [],
+      },
+      [`PATCH ${p}/webhooks/${randomUUID()}`]: { token: bureau, body: () => ({ enabled: false }), nested: [] },
       [`POST ${p}/settlements/statements/${randomUUID()}/paid`]: { token: bureau, body: () => ({ bankReference: 'B-1' }), nested: [] },
       [`POST ${p}/settlements/statements/${randomUUID()}/hold`]: {
         token: bureau,

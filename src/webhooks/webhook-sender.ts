@@ -72,7 +72,6 @@ export function sendWebhook(request: WebhookRequest): Promise<SentAttempt> {
   }
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
     const finish = (status: number | null, error: string | null): void => {
       if (settled) return;
       settled = true;
@@ -93,7 +92,8 @@ export function sendWebhook(request: WebhookRequest): Promise<SentAttempt> {
         response.resume();
       },
     );
-    timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
+    // finish reads it only from the request's callbacks, which never run before this line.
+    const timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
     outgoing.on('error', (error) => finish(null, error.message));
     outgoing.end(request.body);
   });

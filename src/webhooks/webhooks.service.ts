@@ -50,14 +50,22 @@ export class WebhooksService {
         .execute();
       const id = (inserted.raw as Array<{ id: string }>)[0].id;
       const created = await manager.findOneByOrFail(WebhookEndpoint, { id });
-      await this.audit.record(manager, context, { action: 'webhook.created', subject: { type: 'webhook', id }, after: toWebhookView(created) });
+      await this.audit.record(manager, context, {
+        action: 'webhook.created',
+        subject: { type: 'webhook', id },
+        after: toWebhookView(created),
+      });
       return created;
     });
     return { endpoint, secret };
   }
 
   async list(page: { limit: number; offset: number }): Promise<Page<WebhookEndpoint>> {
-    const [items, total] = await this.endpoints.findAndCount({ order: { createdAt: 'ASC', id: 'ASC' }, take: page.limit, skip: page.offset });
+    const [items, total] = await this.endpoints.findAndCount({
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
     return { items, total };
   }
 
@@ -103,7 +111,11 @@ export class WebhooksService {
       const endpoint = await manager.findOne(WebhookEndpoint, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!endpoint) throw notFound('webhook', id);
       await manager.delete(WebhookEndpoint, { id });
-      await this.audit.record(manager, context, { action: 'webhook.deleted', subject: { type: 'webhook', id }, before: toWebhookView(endpoint) });
+      await this.audit.record(manager, context, {
+        action: 'webhook.deleted',
+        subject: { type: 'webhook', id },
+        before: toWebhookView(endpoint),
+      });
       return endpoint;
     });
   }
