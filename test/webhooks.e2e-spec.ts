@@ -309,11 +309,39 @@ describe('webhook endpoints: the admin API', () => {
   let admin: string;
 
   beforeAll(async () => {
-    t = await bootTestApp({ RUN_WORKER: 'false' });
+    t = await bootTestApp({ WEBHOOK_RETRY_DELAY_MS: '50' });
     api = new ApiClient(t.baseUrl);
     admin = await bureauToken(api);
   });
   afterAll(() => t.close());
+
+  it('checks the address again at delivery: a stored endpoint whose name resolves to 127.0.0.1 is never sent to', async () => {
+    const hook = await new Receiver(() => ({ status: 200 })).start();
+    try {
+      // Stored straight in the table, as if saved while the name still resolved elsewhere.
+      const [endpoint] = await t.db.query<{ id: string }>(
+        `INSERT INTO webhook_endpoints (url, events, secret) VALUES ($1, '{voucher.redeemed}', 'whsec_AAAA') RETURNING id`,
+        [`http://localhost:${hook.port}/hook`],
+      );
+      await t.db.query(`INSERT INTO webhook_events (type, data) VALUES ('voucher.redeemed', '{}')`);
+      await until('two refused attempts', async () => {
+        const [row] = await t.db.query<{ attempts: number }>(`SELECT attempts FROM webhook_deliveries WHERE endpoint_id = $1`, [
+          endpoint.id,
+        ]);
+        return (row?.attempts ?? 0) >= 2;
+      });
+      const [delivery] = await t.db.query<{ status: string; last_error: string }>(
+        `SELECT status, last_error FROM webhook_deliveries WHERE endpoint_id = $1`,
+        [endpoint.id],
+      );
+      expect(delivery.status).toBe('pending');
+      expect(delivery.last_error).toMatch(/localhost resolves to (127\.0\.0\.1|::1)/);
+      expect(hook.received).toEqual([]);
+      await t.db.query(`DELETE FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    } finally {
+      await hook.stop();
+    }
+  });
 
   it.each([
     ['http://localhost:8080/hook', 'a name that resolves to 127.0.0.1'],
