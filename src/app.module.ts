@@ -18,6 +18,7 @@ import { StaffModule } from './staff/staff.module';
 import { StatsModule } from './stats/stats.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { PagesModule } from './pages/pages.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The API process; with RUN_WORKER (as `npm start`) it also runs the background work of the worker. */
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         RedemptionsModule,
         ClaimsModule,
         StatsModule,
+        WebhooksModule,
         DashboardModule,
         PagesModule,
         HealthModule,

@@ -11,6 +11,7 @@ import { RedisModule } from './redis/redis.module';
 import { PendingReversalsModule } from './redemptions/pending-reversals.module';
 import { SettlementWorkerModule } from './settlement/settlement-worker.module';
 import { StatsCompactionModule } from './stats/stats-compaction.module';
+import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
 
 /* The building blocks of the processes (AppModule, WorkerModule, the command-line tools). */
 
@@ -32,5 +33,6 @@ export function backgroundModules(config: AppConfig): Array<DynamicModule | Type
     MaintenanceModule,
     StatsCompactionModule,
     AuditWorkerModule,
+    WebhookDeliveryModule,
   ];
 }

@@ -24,6 +24,6 @@ launch('Worker', async (config) => {
   const beat = (): Promise<void> => redis.ping().then(() => writeFile(HEARTBEAT_FILE, `${new Date().toISOString()}\n`));
   await beat();
   setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS).unref();
-  process.stdout.write(`  ${WORKER_READY_LINE} (settlement, maintenance and stats queues, pid ${process.pid})\n`);
+  process.stdout.write(`  ${WORKER_READY_LINE} (settlement, maintenance, stats and webhooks queues, pid ${process.pid})\n`);
   return context;
 });

@@ -91,6 +91,11 @@ const MATRIX: Record<string, 'public' | Caller[]> = {
   'GET /api/v1/stats/overview': STAFF,
   'GET /api/v1/stats/campaigns/:id': STAFF,
   'GET /api/v1/stats/campaigns/:id/export.csv': STAFF,
+  'POST /api/v1/webhooks': ['admin'],
+  'GET /api/v1/webhooks': ['admin'],
+  'PATCH /api/v1/webhooks/:id': ['admin'],
+  'DELETE /api/v1/webhooks/:id': ['admin'],
+  'GET /api/v1/webhooks/:id/deliveries': ['admin'],
 };
 
 /** What the guard answers a role it does not admit; a 403 for any other reason is the route's own. */

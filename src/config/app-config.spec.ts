@@ -103,6 +103,11 @@ describe('configuration', () => {
     FOUR_EYES: 'both',
     AUDIT_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\\nnot a key\\n-----END PRIVATE KEY-----',
     AUDIT_CHECKPOINT_SECONDS: '0',
+    WEBHOOK_ALLOW_PRIVATE: 'perhaps',
+    WEBHOOK_REMINDER_DAYS: '0',
+    WEBHOOK_TIMEOUT_MS: '10s',
+    WEBHOOK_RETRY_DELAY_MS: '5',
+    WEBHOOK_DISABLE_AFTER_FAILURES: '0',
   };
 
   it('has a bad-value case for every variable', () => {

@@ -197,6 +197,44 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(24 * 3600)
   AUDIT_CHECKPOINT_SECONDS = 300;
+
+  /** Let webhook URLs reach loopback, private, link-local and unspecified addresses (tests, a receiver on the same network). */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** How many days before a voucher's validUntil its voucher.expiring event is sent. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  WEBHOOK_REMINDER_DAYS = 3;
+
+  /** How long a receiver has to answer one delivery attempt. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Delay before a failed delivery's first retry; it doubles with each further one, up to an hour, for 24 hours. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3600_000)
+  WEBHOOK_RETRY_DELAY_MS = 30_000;
+
+  /** Failed attempts in a row (all of an endpoint's deliveries together) after which the endpoint is disabled. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  WEBHOOK_DISABLE_AFTER_FAILURES = 1000;
 }
 
 /**
@@ -308,6 +346,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, rateLimitsFile?: string): 
   });
 }
 
+/** How webhook delivery attempts are spaced and when a delivery or an endpoint is given up on. */
+export interface WebhookRetryPolicy {
+  /** Delay before the first retry; doubled for each further one. */
+  readonly firstDelayMs: number;
+  /** No retry waits longer than this. */
+  readonly maxDelayMs: number;
+  /** Retries go on until this long has passed since the delivery was created. */
+  readonly windowMs: number;
+  /** An endpoint is disabled after this many failed attempts in a row (all its deliveries together). */
+  readonly disableAfterFailures: number;
+}
+
 /** The resolved configuration the application runs with: every value final. */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -345,9 +395,19 @@ export interface AppConfig {
     readonly signingKey: string;
     readonly checkpointSeconds: number;
   };
+  readonly webhooks: {
+    readonly allowPrivate: boolean;
+    readonly reminderDays: number;
+    readonly timeoutMs: number;
+    readonly retry: WebhookRetryPolicy;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Webhook retries never wait longer than an hour, and go on for 24 hours (SPEC: at least 24 hours). */
+const WEBHOOK_MAX_RETRY_DELAY_MS = 3600_000;
+const WEBHOOK_RETRY_WINDOW_MS = 24 * 3600_000;
 
 function toAppConfig(
   env: EnvironmentVariables,
@@ -382,5 +442,16 @@ function toAppConfig(
     redemptionReversalWindowDays: env.REDEMPTION_REVERSAL_WINDOW_DAYS,
     fourEyes: env.FOUR_EYES ?? env.NODE_ENV === 'production',
     audit: Object.freeze({ signingKey: resolved.auditSigningKey, checkpointSeconds: env.AUDIT_CHECKPOINT_SECONDS }),
+    webhooks: Object.freeze({
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      reminderDays: env.WEBHOOK_REMINDER_DAYS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retry: Object.freeze({
+        firstDelayMs: env.WEBHOOK_RETRY_DELAY_MS,
+        maxDelayMs: Math.max(WEBHOOK_MAX_RETRY_DELAY_MS, env.WEBHOOK_RETRY_DELAY_MS),
+        windowMs: WEBHOOK_RETRY_WINDOW_MS,
+        disableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
+      }),
+    }),
   });
 }

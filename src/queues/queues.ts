@@ -39,6 +39,9 @@ export const STATS_QUEUE = 'stats';
 /** The audit log's schedule: signed checkpoints and daily seals. */
 export const AUDIT_QUEUE = 'audit';
 
+/** Webhook deliveries, and the relay that fans the outbox out to them. */
+export const WEBHOOKS_QUEUE = 'webhooks';
+
 /** The job names of each queue; a queue's one consumer dispatches on them. */
 export const SETTLEMENT_JOBS = {
   /** A settlement run: jobId = the run id, so a run is in the queue at most once. */
@@ -52,6 +55,8 @@ export const SETTLEMENT_JOBS = {
 export const MAINTENANCE_JOBS = {
   /** Marks vouchers past validity `expired` in bulk (readers already derive it). */
   expireVouchers: 'vouchers.expire',
+  /** Emits voucher.expiring for vouchers within WEBHOOK_REMINDER_DAYS of their validUntil (once per voucher). */
+  remindExpiring: 'vouchers.remind-expiring',
   /** Deletes idempotency keys past retention. */
   purgeIdempotencyKeys: 'idempotency.purge',
 } as const;
@@ -66,6 +71,13 @@ export const AUDIT_JOBS = {
 export const STATS_JOBS = {
   /** Folds the delta rows of the statistics ledgers into one row per key. */
   compact: 'stats.compact',
+} as const;
+
+export const WEBHOOK_JOBS = {
+  /** Repeating: fans new outbox events out to deliveries and re-enqueues due deliveries the queue has lost. */
+  relay: 'relay',
+  /** One attempt of one delivery: jobId = `${deliveryId}-${attempts made before it}`. */
+  deliver: 'deliver',
 } as const;
 
 /** The queue `name` with the shared job defaults, for a module's imports. */

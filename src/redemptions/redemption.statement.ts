@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { formatVoucherCode } from '../vouchers/voucher-code';
+import { outboxInsertSql } from '../webhooks/webhook-events';
 import type { RedemptionView } from './redemption.view';
 
 /**
@@ -20,6 +21,7 @@ import type { RedemptionView } from './redemption.view';
  * - `IdempotencyStore`: a key row in its `completed` shape;
  * - `assessCheckout`: a redemption is made only when every rule passes. The statement may
  *   refuse more than the rule (then the step-by-step path decides), never less;
+ * - `RedemptionsService`'s voucher.redeemed webhook event: the answer is its data;
  * - `toRedemptionView`: the stored answer has its fields, order and formats (a test compares
  *   the 201 with GET /redemptions/:id byte for byte). `at` is the instant as JavaScript's ISO
  *   text, so that the answer carries it verbatim; `at_instant` is the same array parsed once,
@@ -62,7 +64,8 @@ const REDEEM_IN_ONE_STATEMENT = `
       FROM voucher),
   idempotency AS (
     INSERT INTO idempotency_keys (merchant_id, key, fingerprint, state, response_status, response_body, completed_at)
-    SELECT merchant_id, key, fingerprint, 'completed', $11, body, now() FROM answer)
+    SELECT merchant_id, key, fingerprint, 'completed', $11, body, now() FROM answer),
+  webhook AS (${outboxInsertSql('voucher.redeemed', 'answer', 'body::jsonb', "(body->>'voucherId')::uuid")})
   SELECT n, body FROM answer`;
 
 /** Redemptions in one statement at most; more wait for the next. */

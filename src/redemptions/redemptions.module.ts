@@ -6,6 +6,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
 import { OutstandingModule } from '../settlement/outstanding.module';
 import { VouchersModule } from '../vouchers/vouchers.module';
 import { PendingReversalsModule } from './pending-reversals.module';
+import { WebhookEventsModule } from '../webhooks/webhook-events.module';
 import { Redemption } from './redemption.entity';
 import { RedemptionsController } from './redemptions.controller';
 import { RedemptionStatement } from './redemption.statement';
@@ -21,6 +22,7 @@ import { RedemptionsService } from './redemptions.service';
     OutstandingModule,
     AuditModule,
     PendingReversalsModule,
+    WebhookEventsModule,
   ],
   controllers: [RedemptionsController],
   providers: [RedemptionsService, RedemptionStatement],

@@ -14,6 +14,7 @@ import { MerchantsService } from '../merchants/merchants.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { OutstandingService } from '../settlement/outstanding.service';
 import { VouchersService } from '../vouchers/vouchers.service';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import type { Voucher } from '../vouchers/voucher.entity';
 import { normaliseVoucherCode } from '../vouchers/voucher-code';
 import { ListRedemptionsQuery, RedeemVoucherDto, ReverseRedemptionDto, VerifyVoucherDto } from './dto/redemption.dto';
@@ -62,6 +63,7 @@ export class RedemptionsService {
     private readonly statement: RedemptionStatement,
     private readonly outstanding: OutstandingService,
     private readonly audit: AuditService,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /** What a redemption would do now; changes nothing. 404 only for an unknown code. */
@@ -162,7 +164,9 @@ export class RedemptionsService {
           throw new DomainError('VOUCHER_ALREADY_REDEEMED', 'This voucher was redeemed already');
         }
         await manager.createQueryBuilder().insert().into(Redemption).values(redemption).updateEntity(false).execute();
-        return toRedemptionView(redemption);
+        const view = toRedemptionView(redemption);
+        await this.webhooks.emit(manager, 'voucher.redeemed', view, voucher.id);
+        return view;
       });
     });
   }
@@ -223,7 +227,9 @@ export class RedemptionsService {
             const voucherStatus = await this.vouchers.releaseRedeemed(manager, current.voucherId, now);
             // An active redemption always holds a redeemed voucher; anything else is corrupt data, not a client error.
             if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${current.voucherId} is not redeemed`);
-            return { ...toRedemptionView(reversed), voucherStatus };
+            const view = { ...toRedemptionView(reversed), voucherStatus };
+            await this.webhooks.emit(manager, 'voucher.reversed', view, reversed.voucherId);
+            return view;
           });
         },
       ),

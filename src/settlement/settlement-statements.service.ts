@@ -17,6 +17,8 @@ import { SettlementStatement } from './settlement-statement.entity';
 import { PAYOUT_STATEMENTS, STATEMENT_REDEMPTION_LINES } from './settlement.queries';
 import { breaksFourEyes, StatementAction, StatementStatus, statementTransition } from './settlement.rules';
 import { RedemptionLine, statementLinesCsv } from './statement-lines-csv';
+import { toStatementView } from './settlement.view';
+import { WebhookEvents } from '../webhooks/webhook-events';
 
 export interface StatementFilter extends PaginationQuery {
   runId?: string;
@@ -49,6 +51,7 @@ export class SettlementStatementsService {
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
     private readonly payees: Payees,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   async list(filter: StatementFilter): Promise<Page<SettlementStatement>> {
@@ -143,6 +146,7 @@ export class SettlementStatementsService {
           ...(action === 'pay' ? { bankReference: changed.bankReference, net: changed.net } : {}),
         },
       });
+      if (action === 'pay') await this.webhooks.emit(manager, 'statement.paid', toStatementView(changed));
       return changed;
     });
   }

@@ -7,6 +7,7 @@ import { SettlementRunsModule } from './settlement-runs.module';
 import { SettlementStatement } from './settlement-statement.entity';
 import { SettlementStatementsService } from './settlement-statements.service';
 import { SettlementController } from './settlement.controller';
+import { WebhookEventsModule } from '../webhooks/webhook-events.module';
 
 /**
  * Merchant settlement as the API serves it: runs, statements, the payout file, the queue
@@ -18,7 +19,14 @@ export class SettlementModule {
   static forRoot(options: { payees: NonNullable<ModuleMetadata['imports']>[number] }): DynamicModule {
     return {
       module: SettlementModule,
-      imports: [TypeOrmModule.forFeature([SettlementStatement]), SettlementRunsModule, AuthModule, AuditModule, options.payees],
+      imports: [
+        TypeOrmModule.forFeature([SettlementStatement]),
+        SettlementRunsModule,
+        AuthModule,
+        AuditModule,
+        WebhookEventsModule,
+        options.payees,
+      ],
       controllers: [SettlementController],
       providers: [SettlementStatementsService, QueueBoard],
     };

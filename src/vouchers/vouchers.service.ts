@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { notFound } from '../common/errors/domain-error';
 import type { Page } from '../common/http/pagination';
+import { outboxInsertSql, WebhookEvents } from '../webhooks/webhook-events';
 import { normaliseVoucherCode } from './voucher-code';
 import { Voucher } from './voucher.entity';
 import type { VoucherStatus } from './voucher.rules';
@@ -40,6 +41,11 @@ const EXPIRY_SWEEP_OVERLAP = '5 minutes';
 /** Sorts before every other uuid: the start of a (valid_until, id) position. */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
+/** A voucher's webhook event data (voucher.expiring, voucher.expired) as SQL over a vouchers row `v`. */
+const VOUCHER_EVENT_DATA = `jsonb_build_object(
+  'voucherId', v.id, 'residentId', v.resident_id, 'campaignId', v.campaign_id, 'roundId', v.round_id,
+  'denominationId', v.denomination_id, 'faceValue', v.face_value, 'validUntil', v.valid_until)`;
+
 /** The effective status (see effectiveStatus) as SQL over the vouchers table. */
 const STATUS_FILTER: Record<VoucherStatus, string> = {
   claimed: `status = 'claimed' AND valid_until > :now`,
@@ -54,7 +60,10 @@ const STATUS_FILTER: Record<VoucherStatus, string> = {
  */
 @Injectable()
 export class VouchersService {
-  constructor(@InjectRepository(Voucher) private readonly vouchers: Repository<Voucher>) {}
+  constructor(
+    @InjectRepository(Voucher) private readonly vouchers: Repository<Voucher>,
+    private readonly webhooks: WebhookEvents,
+  ) {}
 
   /** Finds a voucher by a code as typed (any case, spaces, dashes). */
   async findByCode(code: string, manager?: EntityManager): Promise<Voucher | null> {
@@ -101,7 +110,8 @@ export class VouchersService {
    * EXPIRY_SWEEP_OVERLAP before that point: a reversal decided just before a voucher's
    * validity ended can put it back to claimed after a sweep went past it. Readers never
    * depend on the sweep (effectiveStatus, markRedeemed and the status filters treat a claimed
-   * voucher past validity as expired); it brings the stored status in line. Returns how many
+   * voucher past validity as expired); it brings the stored status in line, and each voucher
+   * it marks gets its voucher.expired webhook event in the same statement. Returns how many
    * were marked.
    */
   async expireOverdue(batchSize = 5000): Promise<number> {
@@ -122,7 +132,8 @@ export class VouchersService {
          marked AS (
            UPDATE vouchers v SET status = 'expired', updated_at = now()
              FROM due WHERE v.id = due.id AND v.status = 'claimed'
-           RETURNING 1),
+           RETURNING v.id, ${VOUCHER_EVENT_DATA} AS data),
+         webhook AS (${outboxInsertSql('voucher.expired', 'marked', 'marked.data', 'marked.id')}),
          last AS (SELECT valid_until, id FROM due ORDER BY valid_until DESC, id DESC LIMIT 1)
          SELECT (SELECT count(*)::int FROM marked) AS marked, (SELECT count(*)::int FROM due) AS seen,
                 (SELECT valid_until::text FROM last) AS after, (SELECT id FROM last) AS after_id`,
@@ -138,6 +149,21 @@ export class VouchersService {
       [until],
     );
     return marked;
+  }
+
+  /**
+   * The voucher.expiring webhook event of every claimed voucher whose validity ends within
+   * `days` days, once per voucher: however many of these run at once, the outbox's unique
+   * (voucher, type) index lets one event per voucher through. Returns how many were new.
+   */
+  async remindExpiring(days: number): Promise<number> {
+    return this.webhooks.emitAll(
+      this.vouchers.manager,
+      'voucher.expiring',
+      `SELECT v.id AS voucher_id, ${VOUCHER_EVENT_DATA} AS data FROM vouchers v
+        WHERE v.status = 'claimed' AND v.valid_until > now() AND v.valid_until <= now() + $1 * interval '1 day'`,
+      [days],
+    );
   }
 
   /**

@@ -136,6 +136,8 @@ export function writeRouteSamples(ids: {
       body: () => ({ code: 'ABCD-EFGH', orderAmount: 30000, orderRef: 'R1' }),
     },
     [`POST ${p}/redemptions/${randomUUID()}/reverse`]: { token: merchant, headers: idempotent, body: () => ({ reason: 'refund' }) },
+    [`POST ${p}/webhooks`]: { token: bureau, body: () => ({ url: 'https://203.0.113.7/hook', events: ['voucher.redeemed'] }) },
+    [`PATCH ${p}/webhooks/${randomUUID()}`]: { token: bureau, body: () => ({ enabled: false }) },
     [`POST ${p}/settlements/runs`]: { token: bureau, body: () => ({}) },
     [`POST ${p}/settlements/statements/${randomUUID()}/paid`]: { token: bureau, body: () => ({ bankReference: 'B-1' }) },
     [`POST ${p}/settlements/statements/${randomUUID()}/hold`]: { token: bureau, body: () => ({ reason: 'account under review' }) },
