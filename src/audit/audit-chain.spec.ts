@@ -1,4 +1,4 @@
-import { canonicalJson, eventHash, GENESIS_HASH, sanitiseSnapshot, type ChainedEvent } from './audit-chain';
+import { canonicalJson, canonicalJsonAroundHead, eventHash, GENESIS_HASH, sanitiseSnapshot, type ChainedEvent } from './audit-chain';
 
 describe('audit snapshots', () => {
   it('removes secrets and masks account numbers at any depth, whatever the spelling', () => {
@@ -60,5 +60,25 @@ describe('audit hash chain', () => {
       { ...event, prevHash: 'f'.repeat(64) },
     ];
     for (const variant of variants) expect(eventHash(variant)).not.toBe(hash);
+  });
+});
+
+describe('the canonical JSON around the chain head', () => {
+  it.each([
+    ['a staff change', { before: { status: 'active' }, after: { status: 'disabled', note: 'seq "prevHash" }' } }, 'req-1'],
+    ['a system event without a request', { before: null, after: { day: '2026-12-01' } }, null],
+  ])('joins with a seq and a predecessor into exactly the canonical JSON the verifier hashes (%s)', (_name, snapshots, requestId) => {
+    const own = {
+      id: '0b6f1c9e-5d4f-4e0b-9a53-9ad1d8d6f001',
+      at: '2026-12-02T06:00:00.000Z',
+      actor: { type: 'staff' as const, id: 'u1', name: '张三' },
+      action: 'staff.updated',
+      subject: { type: 'staff', id: 'u2' },
+      requestId,
+      ...snapshots,
+    };
+    const event: ChainedEvent = { ...own, seq: 1234, prevHash: 'f'.repeat(64) };
+    const { before, between, after } = canonicalJsonAroundHead(own);
+    expect(`${before}${event.prevHash}${between}${event.seq}${after}`).toBe(canonicalJson(event));
   });
 });

@@ -79,6 +79,24 @@ export interface ChainedEvent {
   prevHash: string;
 }
 
+/**
+ * The event's canonical JSON around the two values only the chain head knows when the event is
+ * written, its seq and its predecessor's hash: canonicalJson(event) is exactly
+ * `before + prevHash + between + seq + after`. The keys sort as action, actor, after, at,
+ * before, id, prevHash, requestId, seq, subject, so the head's two values sit between the
+ * event's own fields and its request id and subject. PostgreSQL joins the pieces and hashes
+ * them in the statement that takes the next seq (AuditService.record).
+ */
+export function canonicalJsonAroundHead(event: Omit<ChainedEvent, 'seq' | 'prevHash'>): { before: string; between: string; after: string } {
+  const { requestId, subject, ...own } = event;
+  const head = canonicalJson(own);
+  return {
+    before: `${head.slice(0, -1)},"prevHash":"`,
+    between: `","requestId":${canonicalJson(requestId)},"seq":`,
+    after: `,"subject":${canonicalJson(subject)}}`,
+  };
+}
+
 /** SHA-256 (lowercase hex) of the event's canonical JSON: the next event's prevHash. */
 export function eventHash(event: ChainedEvent): string {
   return createHash('sha256').update(canonicalJson(event), 'utf8').digest('hex');
