@@ -9,7 +9,7 @@ import { runMigrations } from '../../../src/database/migrate';
 import { startDevServers } from '../../dev/dev-servers';
 import { formatPhase, measureInTurns, type PhaseResult, requestsFile } from '../harness/measure';
 import type { PreparedRequest } from '../harness/load';
-import { BENCH_ADMIN, BENCH_JWT_SECRET, callApi, withDatabase } from '../harness/stack';
+import { BENCH_ADMIN, BENCH_AUDIT_SIGNING_KEY, BENCH_JWT_SECRET, callApi, withDatabase } from '../harness/stack';
 
 /**
  * npm run bench:audit — what writing the audit event adds to a bureau write (issue 13, point 8:
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       DATABASE_URL: servers.databaseUrl,
       REDIS_URL: servers.redisUrl,
       AUTH_JWT_SECRET: BENCH_JWT_SECRET,
+      AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNING_KEY,
       BUREAU_ADMIN_USERNAME: BENCH_ADMIN.username,
       BUREAU_ADMIN_PASSWORD: BENCH_ADMIN.password,
       LOG_LEVEL: 'error',
