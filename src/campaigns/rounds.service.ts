@@ -55,13 +55,20 @@ export class RoundsService {
       const campaign = await lockedCampaign(manager, campaignId);
       assertCampaignTakesRounds(campaign);
       assertRoundFitsCampaign(campaign, body, this.config.campaignTimezone);
-      await this.allocate(manager, campaign, roundFaceValue(body.denominations));
+      const faceValue = roundFaceValue(body.denominations);
+      await this.allocate(manager, campaign, faceValue);
       const saved = await manager.save(Round, manager.create(Round, { campaignId, ...roundColumns(body), status: 'active' }));
       saved.denominations = await manager.save(
         Denomination,
         body.denominations.map((d, position) => newDenomination(manager, saved, position, d)),
       );
-      await this.audit.record(manager, context, { action: 'round.created', subject: subjectOf(saved.id), after: toRoundView(saved) });
+      // The round spends budget: the event shows the campaign's allocation before and after it.
+      await this.audit.record(manager, context, {
+        action: 'round.created',
+        subject: subjectOf(saved.id),
+        before: { campaignAllocated: campaign.allocated },
+        after: { ...toRoundView(saved), campaignAllocated: campaign.allocated + faceValue },
+      });
       return saved;
     });
     await this.announce<RoundCreatedEvent>(CampaignEvents.roundCreated, { campaignId, roundId: round.id });
