@@ -63,6 +63,9 @@ export async function startBenchStack(
         REDIS_URL: redisUrl,
         AUTH_JWT_SECRET: BENCH_JWT_SECRET,
         AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNING_KEY,
+        // One bench admin sets the programme up: the four-eyes rule (on in production) would
+        // leave its campaign a draft awaiting a second operator, and every claim refused.
+        FOUR_EYES: 'false',
         BUREAU_ADMIN_USERNAME: BENCH_ADMIN.username,
         BUREAU_ADMIN_PASSWORD: BENCH_ADMIN.password,
         LOG_LEVEL: 'error',
