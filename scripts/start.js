@@ -11,6 +11,9 @@ ensureDependencies();
 build();
 process.env.SEED_DEMO = process.env.SEED_DEMO ?? 'true';
 process.env.RUN_WORKER = process.env.RUN_WORKER ?? 'true';
+// The demo keeps money and publication to two people, as production does, so its staff of each
+// role can try the four-eyes rule at once (FOUR_EYES=false turns it off).
+process.env.FOUR_EYES = process.env.FOUR_EYES ?? 'true';
 const { runWithDevServers } = require(join(root, 'dist', 'scripts', 'dev', 'launch.js'));
 runWithDevServers(join(root, 'dist', 'src', 'main.js')).then(
   (code) => process.exit(code),
