@@ -166,7 +166,13 @@ describe('pending reversals of paid redemptions', () => {
       const reversal = await reverse(merchant.apiKey, redemption.body.id);
       expect(reversal.body).toMatchObject({ status: 'reversed', voucherStatus: 'claimed' });
     }
-    expect((await auditOf(settledUnpaid.body.id)).filter((e) => e.action === 'redemption.reversal_pending')).toEqual([]);
+    for (const redemption of [settledUnpaid, unsettled]) {
+      // A reversal changes money: one event, by the merchant, in the reversal's transaction.
+      const events = await auditOf(redemption.body.id);
+      expect(events.map((e) => ({ action: e.action, actor: e.actor.type }))).toEqual([
+        { action: 'redemption.reversed', actor: 'merchant' },
+      ]);
+    }
   });
 
   it('answers 404 for an unknown redemption and 409 INVALID_STATE for one without a pending reversal, changing nothing', async () => {

@@ -229,6 +229,12 @@ export class RedemptionsService {
             if (!voucherStatus) throw new Error(`redemption ${id} is active but its voucher ${current.voucherId} is not redeemed`);
             const view = { ...toRedemptionView(reversed), voucherStatus };
             await this.webhooks.emit(manager, 'voucher.reversed', view, reversed.voucherId);
+            await this.audit.record(manager, context, {
+              action: 'redemption.reversed',
+              subject: { type: 'redemption', id },
+              before: { status: current.status, voucherStatus: 'redeemed' },
+              after: { status, reason: input.reason, voucherStatus, settlementStatementId: current.settlementStatementId },
+            });
             return view;
           });
         },
