@@ -138,8 +138,7 @@ export class MerchantsService implements Payees {
 
   private changeHold(id: string, change: HoldChange, context: AuditContext, apply: (merchant: Merchant) => void): Promise<Merchant> {
     return this.uow.run(async (manager) => {
-      const merchant = await manager.findOne(Merchant, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!merchant) throw notFound('merchant', id);
+      const merchant = await this.lockedForChange(manager, id);
       const decision = decideHoldChange(merchant, change);
       if (!decision.allowed) throw new DomainError('INVALID_STATE', decision.message);
       const before = { hold: holdOf(merchant), heldBy: merchant.heldBy };
@@ -158,8 +157,7 @@ export class MerchantsService implements Payees {
   /** Suspension or reactivation (a change of rights) or themes; the row is locked so the event's before is what was replaced. */
   async update(id: string, change: UpdateMerchantDto, context: AuditContext): Promise<Merchant> {
     return this.uow.run(async (manager) => {
-      const merchant = await manager.findOne(Merchant, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!merchant) throw notFound('merchant', id);
+      const merchant = await this.lockedForChange(manager, id);
       const before = toMerchantSnapshot(merchant);
       if (change.status) merchant.status = change.status;
       if (change.themes) merchant.themes = change.themes;
@@ -172,6 +170,13 @@ export class MerchantsService implements Payees {
       });
       return saved;
     });
+  }
+
+  /** The merchant row, locked until the transaction ends, so the change's audit `before` is what it replaced. */
+  private async lockedForChange(manager: EntityManager, id: string): Promise<Merchant> {
+    const merchant = await manager.findOne(Merchant, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!merchant) throw notFound('merchant', id);
+    return merchant;
   }
 
   private recordKeyCreated(manager: EntityManager, context: AuditContext, key: MerchantApiKey): Promise<void> {
