@@ -27,6 +27,7 @@ describe('the wallet and the cashier page in headless Chromium', () => {
   let browser: Browser;
   let openRound: Json<RoundView>;
   let upcomingRound: Json<RoundView>;
+  let closedRoundId: string;
   let merchantKey: string;
   const merchantName = '老街餐馆 Old Street Diner';
   let voucher: Json<VoucherView>;
@@ -42,6 +43,14 @@ describe('the wallet and the cashier page in headless Chromium', () => {
       name: '第1期 Round 1',
       denominations: [{ faceValue: 5000, minSpend: 20000, quantity: 10 }],
     });
+    // Closed early by the bureau: its window still runs, but the wallet must not offer it.
+    closedRoundId = (
+      await makeRound(api, bureau, catering.id, {
+        name: '已结束 Closed early',
+        denominations: [{ faceValue: 1000, minSpend: 5000, quantity: 5 }],
+      })
+    ).id;
+    expect((await api.post(`/api/v1/rounds/${closedRoundId}/close`, undefined, { token: bureau })).status).toBe(200);
     const appliances = await makeCampaign(api, bureau, { name: '家电焕新 Appliances', theme: 'appliances' });
     upcomingRound = await makeRound(api, bureau, appliances.id, {
       name: '第2期 Round 2',
@@ -139,6 +148,7 @@ describe('the wallet and the cashier page in headless Chromium', () => {
     await page.goto(`${app.baseUrl}/wallet#token=${token}`);
     const card = `[data-round-id="${openRound.id}"]`;
     await page.waitForSelector(card);
+    expect(await page.$(`[data-round-id="${closedRoundId}"]`)).toBeNull();
 
     // The token moved from the address bar into sessionStorage; no request ever carried it in a URL.
     expect(page.url()).toBe(`${app.baseUrl}/wallet`);
@@ -415,6 +425,7 @@ describe('the wallet and the cashier page in headless Chromium', () => {
     await wallet.goto(`${app.baseUrl}/wallet#token=${residentToken('resident-away')}`);
     await showsText(wallet, '#notice', '服务暂时不可用');
     expect(await wallet.isVisible('#notice')).toBe(true);
+    await wallet.waitForFunction(() => !document.querySelector('#rounds-status')?.textContent?.includes('加载中'));
     expect(await textOf(wallet, 'h1')).toContain('我的券包');
     await wallet.screenshot({ path: join(ARTIFACTS, 'wallet-api-away-360x740.png'), fullPage: true });
 

@@ -123,6 +123,8 @@ const campaignNames = new Map();
 const claiming = new Set();
 
 function phase(round, now = Date.now()) {
+  // A round cancelled or closed early by the bureau is over whatever its window says.
+  if (round.status !== 'active') return 'closed';
   if (now < Date.parse(round.claimOpensAt)) return 'upcoming';
   if (now < Date.parse(round.claimClosesAt)) return 'open';
   return 'closed';
@@ -215,6 +217,8 @@ async function loadRounds() {
     say($('rounds-status'), rounds.size === 0 ? t('wallet.noRounds') : '');
     apiIsBack();
   } catch (error) {
+    // The notice says what went wrong; the list must not go on saying it is loading.
+    say($('rounds-status'), '');
     noticeFor(error);
   }
 }
